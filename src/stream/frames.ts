@@ -1,0 +1,152 @@
+import { z } from 'zod';
+
+/**
+ * Wire shapes of the Stream protocol (see protocol.md §2-§3). This is the one place a frame is validated;
+ * the rest of the code uses the inferred types.
+ *
+ * Headers are "loose": DingTalk adds keys over time and we keep them. Only the keys we route on are
+ * checked, so validation stays cheap on the per-frame hot path.
+ */
+
+export const TOPIC_ROBOT_MESSAGE = '/v1.0/im/bot/messages/get';
+export const TOPIC_CARD_CALLBACK = '/v1.0/card/instances/callback';
+export const TOPIC_GRAPH_API = '/v1.0/graph/api/invoke';
+export const SYSTEM_TOPIC_PING = 'ping';
+export const SYSTEM_TOPIC_DISCONNECT = 'disconnect';
+
+export const FrameTypeSchema = z.enum(['SYSTEM', 'EVENT', 'CALLBACK']);
+export type FrameType = z.infer<typeof FrameTypeSchema>;
+
+export const FrameHeadersSchema = z.looseObject({
+  topic: z.string(),
+  messageId: z.string().min(1),
+  contentType: z.string().optional(),
+  time: z.string().optional(),
+  appId: z.string().optional(),
+  connectionId: z.string().optional(),
+  eventType: z.string().optional(),
+  eventId: z.string().optional(),
+  eventBornTime: z.string().optional(),
+  eventCorpId: z.string().optional(),
+  eventUnifiedAppId: z.string().optional(),
+});
+export type FrameHeaders = z.infer<typeof FrameHeadersSchema>;
+
+/** A frame pushed by DingTalk. `data` is a JSON-encoded string: it is parsed once, by whoever routes the frame. */
+export const InboundFrameSchema = z.object({
+  specVersion: z.string().optional(),
+  type: z.string(),
+  headers: FrameHeadersSchema,
+  data: z.string(),
+});
+export type InboundFrame = z.infer<typeof InboundFrameSchema>;
+
+/** The ack the client sends back for every pushed frame, on the socket that delivered it. */
+export const AckFrameSchema = z.object({
+  code: z.number().int(),
+  headers: z.looseObject({ contentType: z.string(), messageId: z.string() }),
+  message: z.string(),
+  data: z.string(),
+});
+export type AckFrame = z.infer<typeof AckFrameSchema>;
+
+export const PingDataSchema = z.looseObject({ opaque: z.string().optional() });
+export const DisconnectDataSchema = z.looseObject({ reason: z.string().optional() });
+
+export type EventAckStatus = 'SUCCESS' | 'LATER';
+export const EventAckDataSchema = z.object({ status: z.enum(['SUCCESS', 'LATER']), message: z.string() });
+export type EventAckData = z.infer<typeof EventAckDataSchema>;
+
+/** One subscription entry sent to `/v1.0/gateway/connections/open`. */
+export const SubscriptionSchema = z.object({ type: FrameTypeSchema, topic: z.string().min(1) });
+export type Subscription = z.infer<typeof SubscriptionSchema>;
+
+export const GatewayOpenRequestSchema = z.object({
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  subscriptions: z.array(SubscriptionSchema).min(1),
+  ua: z.string().optional(),
+  localIp: z.string().optional(),
+  extras: z.record(z.string(), z.string()).optional(),
+});
+export type GatewayOpenRequest = z.infer<typeof GatewayOpenRequestSchema>;
+
+export const GatewayOpenResponseSchema = z.object({
+  endpoint: z.string().min(1),
+  ticket: z.string().min(1),
+});
+export type GatewayOpenResponse = z.infer<typeof GatewayOpenResponseSchema>;
+
+/** Robot message payload (protocol.md §5). Only what we read is checked; everything else is kept. */
+export const AtUserSchema = z.looseObject({
+  dingtalkId: z.string().optional(),
+  staffId: z.string().optional(),
+  unionId: z.string().optional(),
+});
+
+export const RobotMessageSchema = z.looseObject({
+  msgtype: z.string(),
+  msgId: z.string().min(1),
+  conversationId: z.string(),
+  conversationType: z.string(),
+  conversationTitle: z.string().optional(),
+  senderId: z.string().optional(),
+  senderStaffId: z.string().optional(),
+  senderNick: z.string().optional(),
+  senderCorpId: z.string().optional(),
+  senderUnionId: z.string().optional(),
+  senderPlatform: z.string().optional(),
+  isAdmin: z.boolean().optional(),
+  chatbotUserId: z.string().optional(),
+  chatbotCorpId: z.string().optional(),
+  robotCode: z.string().optional(),
+  sessionWebhook: z.string().optional(),
+  sessionWebhookExpiredTime: z.number().optional(),
+  createAt: z.number().optional(),
+  isInAtList: z.boolean().optional(),
+  atUsers: z.array(AtUserSchema).optional(),
+  text: z.looseObject({ content: z.string() }).optional(),
+  content: z.looseObject({}).optional(),
+});
+export type RobotMessage = z.infer<typeof RobotMessageSchema>;
+
+/** Interactive card callback payload (protocol.md §2.4). `content`/`value` are JSON strings carrying cardPrivateData. */
+export const CardCallbackSchema = z.looseObject({
+  outTrackId: z.string().min(1),
+  userId: z.string().optional(),
+  corpId: z.string().optional(),
+  type: z.string().optional(),
+  spaceType: z.string().optional(),
+  spaceId: z.string().optional(),
+  userIdType: z.number().optional(),
+  extension: z.string().optional(),
+  content: z.string().optional(),
+  value: z.string().optional(),
+});
+export type CardCallback = z.infer<typeof CardCallbackSchema>;
+
+export const CardPrivateDataSchema = z.looseObject({
+  cardPrivateData: z
+    .looseObject({
+      actionIds: z.array(z.string()).optional(),
+      params: z.record(z.string(), z.unknown()).optional(),
+    })
+    .optional(),
+});
+
+/** What a card-callback answer may contain (protocol.md §3.4); cardParamMap values must be strings. */
+const CardParamMapSchema = z.record(z.string(), z.string());
+export const CardCallbackResponseSchema = z.looseObject({
+  cardData: z.looseObject({ cardParamMap: CardParamMapSchema }).optional(),
+  privateData: z.record(z.string(), z.looseObject({ cardParamMap: CardParamMapSchema })).optional(),
+  userPrivateData: z.looseObject({ cardParamMap: CardParamMapSchema }).optional(),
+  cardUpdateOptions: z
+    .looseObject({ updateCardDataByKey: z.boolean().optional(), updatePrivateDataByKey: z.boolean().optional() })
+    .optional(),
+});
+export type CardCallbackResponse = z.infer<typeof CardCallbackResponseSchema>;
+
+/** Builds an ack frame; `data` is always a JSON string (protocol.md §3.1). */
+export function ackFrame(messageId: string, data: string, code = 200, message = 'OK'): AckFrame {
+  return { code, headers: { contentType: 'application/json', messageId }, message, data };
+}

@@ -1,0 +1,121 @@
+import type { Dispatcher } from 'undici';
+import type { CardCallback, CardCallbackResponse, EventAckStatus, FrameHeaders, RobotMessage } from './frames';
+import type { Clock, Logger, RandomSource } from '../util/runtime';
+
+/** Lifecycle of one app's Stream connection, as shown on the nodes' status dots. */
+export type StreamState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'auth-failed' | 'closed';
+
+export interface StreamStats {
+  framesIn: number;
+  acksOut: number;
+  duplicatesDropped: number;
+  malformedFrames: number;
+  reconnects: number;
+  lastPingAt: number | undefined;
+  connectedAt: number | undefined;
+}
+
+export interface StateChange {
+  state: StreamState;
+  /** Set for `auth-failed` and `reconnecting`: what went wrong and what to do. Never contains a secret. */
+  error?: Error;
+  /** When the next connection attempt is due (ms epoch), for `reconnecting` and `auth-failed`. */
+  retryAt?: number;
+  stats: StreamStats;
+}
+
+export interface StreamTiming {
+  /** WebSocket ping sent by us this often. */
+  heartbeatIntervalMs: number;
+  /** No pong within this time after our ping: the socket is dead. */
+  pongTimeoutMs: number;
+  /** No inbound frame or pong for this long: the socket is a zombie. */
+  idleTimeoutMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** A connection that stayed up this long resets the backoff. */
+  stableAfterMs: number;
+  /** Delay before retrying after DingTalk refused the credentials. */
+  authFailedRetryMs: number;
+  /** After a server `disconnect`, close the old socket ourselves if the server has not after this long. */
+  drainTimeoutMs: number;
+  /** How long a card-callback subscriber may take to produce the answer before an empty success is sent. */
+  callbackDeadlineMs: number;
+  dedupeTtlMs: number;
+  dedupeMaxEntries: number;
+  gatewayTimeoutMs: number;
+  handshakeTimeoutMs: number;
+}
+
+export interface StreamClientOptions {
+  clientId: string;
+  clientSecret: string;
+  /** Default `https://api.dingtalk.com`. The simulator's URL in tests and the playground. */
+  apiBase?: string;
+  ua?: string;
+  localIp?: string;
+  /** HTTP(S) proxy URL for both the gateway call and the WebSocket. Defaults to HTTPS_PROXY / https_proxy. */
+  proxy?: string;
+  /** Extra CA certificates (PEM) for both the gateway call and the WebSocket. */
+  ca?: string | Buffer;
+  /** Undici dispatcher to use for the gateway call instead of building one (shared pool, tests). */
+  dispatcher?: Dispatcher;
+  timing?: Partial<StreamTiming>;
+  logger?: Logger;
+  clock?: Clock;
+  random?: RandomSource;
+}
+
+/** What a subscriber receives: the validated frame headers and the once-parsed `data`. */
+export interface Push<T> {
+  headers: FrameHeaders;
+  data: T;
+  /** Raw `data` string as received, for diagnostics. */
+  raw: string;
+}
+
+/** Robot message subscriber: the ack has already been sent when this runs (ack-at-once policy). */
+export type RobotMessageHandler = (push: Push<RobotMessage>) => void;
+
+/**
+ * Event subscriber. Return nothing (or SUCCESS) once the event has been taken; return or resolve LATER to make
+ * DingTalk re-push it. Every event subscriber is called; the ack is LATER if any of them says LATER.
+ */
+export type EventHandler = (
+  push: Push<Record<string, unknown>>,
+) => void | EventAckStatus | Promise<void | EventAckStatus>;
+
+/** Card callback subscriber: resolve the answer (merged into the card), or undefined for "no change". */
+export type CardCallbackHandler = (
+  push: Push<CardCallback>,
+) => void | CardCallbackResponse | Promise<void | CardCallbackResponse | undefined>;
+
+/** Any other CALLBACK topic: resolve the `response` value to put in the ack. */
+export type GenericCallbackHandler = (push: Push<unknown>) => unknown;
+
+/** Removes exactly the subscription it was returned for. */
+export type Unsubscribe = () => void;
+
+export interface StreamClientEvents {
+  state: [StateChange];
+  /** Something worth a warning that did not change the state (malformed frame, unknown topic, handler error). */
+  warning: [Error];
+}
+
+/**
+ * The public face of the Stream client (src/stream/client.ts). Node-RED's config node is its only user in the runtime.
+ *
+ * Subscriptions are collected, then `start()` connects with exactly the topics needed. Subscribing to a new topic
+ * while connected opens a new connection with the new list before retiring the old one (make-before-break).
+ */
+export interface StreamClientApi {
+  readonly state: StreamState;
+  readonly stats: Readonly<StreamStats>;
+  onRobotMessage(handler: RobotMessageHandler): Unsubscribe;
+  onEvent(handler: EventHandler): Unsubscribe;
+  onCardCallback(handler: CardCallbackHandler): Unsubscribe;
+  onCallback(topic: string, handler: GenericCallbackHandler): Unsubscribe;
+  start(): void;
+  /** Resolves when every socket, timer and pending request is gone. Never rejects. */
+  close(): Promise<void>;
+}
