@@ -1,0 +1,108 @@
+/**
+ * The flows-library scorecard, checked offline where it can be (`npx node-red-dev validate` stops at its online
+ * catalogue check here) and against the npm registry for "latest major".
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import semver from 'semver';
+
+const root = join(__dirname, '..', '..', '..');
+interface PackageJson {
+  name: string;
+  version: string;
+  license?: string;
+  repository?: { type: string; url: string } | string;
+  keywords?: string[];
+  engines?: { node?: string };
+  files?: string[];
+  dependencies?: Record<string, string>;
+  'node-red'?: { version?: string; nodes?: Record<string, string> };
+}
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as PackageJson;
+const nodeTypes = Object.keys(pkg['node-red']?.nodes ?? {});
+const CONFIG_NODE = 'dingtalk-stream-app';
+
+describe('package scorecard', () => {
+  it('has a scoped name, licence, repository, keyword node-red, node-red.version and engines.node', () => {
+    assert.match(pkg.name, /^@[a-z0-9-]+\/node-red-/);
+    assert.equal(pkg.license, 'Apache-2.0');
+    assert.ok(existsSync(join(root, 'LICENSE')), 'LICENSE file');
+    const repo = typeof pkg.repository === 'string' ? pkg.repository : pkg.repository?.url;
+    assert.ok(repo && /github\.com/.test(repo), 'repository url');
+    assert.ok(pkg.keywords?.includes('node-red'), 'keyword node-red');
+    assert.ok(semver.validRange(pkg['node-red']?.version ?? ''), 'node-red.version is a semver range');
+    assert.ok(semver.satisfies('4.0.0', pkg['node-red']?.version ?? ''), 'works with Node-RED 4');
+    assert.ok(semver.validRange(pkg.engines?.node ?? ''), 'engines.node');
+    assert.ok(semver.satisfies('20.18.1', pkg.engines?.node ?? ''), 'Node.js 20 supported');
+  });
+
+  it('has at most 6 runtime dependencies', () => {
+    assert.ok(Object.keys(pkg.dependencies ?? {}).length <= 6);
+  });
+
+  it('maps every node type to a compiled file with its html, and help and messages in en-US and zh-CN', () => {
+    assert.ok(nodeTypes.length >= 9);
+    for (const [type, file] of Object.entries(pkg['node-red']?.nodes ?? {})) {
+      const js = join(root, file);
+      assert.ok(existsSync(js), `${file} is built`);
+      const dir = join(js, '..');
+      const base = type;
+      assert.ok(existsSync(join(dir, `${base}.html`)), `${base}.html beside ${file}`);
+      for (const lang of ['en-US', 'zh-CN']) {
+        const messages = join(dir, 'locales', lang, `${base}.json`);
+        const help = join(dir, 'locales', lang, `${base}.html`);
+        assert.ok(existsSync(messages), `${lang}/${base}.json`);
+        assert.ok(existsSync(help), `${lang}/${base}.html (info-panel help)`);
+        assert.doesNotThrow(() => JSON.parse(readFileSync(messages, 'utf8')), `${lang}/${base}.json parses`);
+      }
+    }
+  });
+
+  it('publishes what the runtime needs', () => {
+    for (const entry of ['dist/', 'examples/']) assert.ok(pkg.files?.includes(entry), `files includes ${entry}`);
+  });
+
+  it('has example flows that together use every non-config node, with no credentials in them', () => {
+    const dir = join(root, 'examples');
+    const used = new Set<string>();
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
+      const text = readFileSync(join(dir, file), 'utf8');
+      const flow = JSON.parse(text) as Array<{ type: string; credentials?: unknown }>;
+      assert.ok(Array.isArray(flow), `${file} is a flow array`);
+      for (const node of flow) {
+        used.add(node.type);
+        assert.equal(node.credentials, undefined, `${file}: no credentials exported`);
+      }
+      assert.doesNotMatch(text, /clientSecret"\s*:\s*"[^"]+"/, `${file}: no clientSecret`);
+    }
+    const missing = nodeTypes.filter((t) => t !== CONFIG_NODE && !used.has(t));
+    assert.deepEqual(missing, [], 'every non-config node appears in an example flow');
+  });
+
+  it('keeps each runtime dependency on the latest major that supports our engines.node', async function () {
+    this.timeout(60_000);
+    const run = promisify(execFile);
+    const ourNode = semver.minVersion(pkg.engines?.node ?? '')?.version ?? '20.0.0';
+    for (const [dep, range] of Object.entries(pkg.dependencies ?? {})) {
+      const { stdout } = await run('npm', ['view', dep, 'versions', 'engines', '--json'], { timeout: 30_000 });
+      const view = JSON.parse(stdout) as { versions: string[] };
+      const stable = view.versions.filter((v) => semver.prerelease(v) === null);
+      const majors = [...new Set(stable.map((v) => semver.major(v)))].sort((a, b) => b - a);
+      let supported: number | undefined;
+      for (const major of majors) {
+        const newest = semver.maxSatisfying(stable, `^${major}.0.0 || ${major}.x`);
+        const { stdout: eng } = await run('npm', ['view', `${dep}@${newest}`, 'engines.node', '--json'], { timeout: 30_000 });
+        const engines = eng.trim() ? (JSON.parse(eng) as string | string[]) : '';
+        const needs = Array.isArray(engines) ? engines[engines.length - 1] : engines;
+        if (!needs || semver.satisfies(ourNode, needs)) {
+          supported = major;
+          break;
+        }
+      }
+      assert.equal(semver.minVersion(range)?.major, supported, `${dep}@${range}: newest major for Node ${ourNode} is ${supported}`);
+    }
+  });
+});
