@@ -1,0 +1,33 @@
+import type { EventAckStatus } from './frames';
+
+/**
+ * Ack frames as ready-to-send text (protocol.md §3). This is the per-frame hot path, so the envelope is written as a
+ * template around two `JSON.stringify` calls instead of building an object and serialising it; the result is the
+ * same text as `JSON.stringify(ackFrame(messageId, data, code, message))` (checked in test/stream/acks.test.ts).
+ */
+export function encodeAck(messageId: string, data: string, code = 200, message = 'OK'): string {
+  return (
+    `{"code":${code},"headers":{"contentType":"application/json","messageId":${JSON.stringify(messageId)}},` +
+    `"message":${JSON.stringify(message)},"data":${JSON.stringify(data)}}`
+  );
+}
+
+/** Robot messages: the server ignores the payload; `null` is what the protocol doc shows. */
+export const ROBOT_ACK_DATA = '{"response":null}';
+/** Card callback past its deadline, or no subscriber answer: "no change" (protocol.md §3.4). */
+export const EMPTY_CALLBACK_ACK_DATA = '{"response":{}}';
+
+const EVENT_ACK_DATA: Record<EventAckStatus, string> = {
+  SUCCESS: '{"status":"SUCCESS","message":"success"}',
+  LATER: '{"status":"LATER","message":"later"}',
+};
+
+export function eventAckData(status: EventAckStatus): string {
+  return EVENT_ACK_DATA[status];
+}
+
+/** `{"response": value}`; undefined becomes null so the key is always present. Throws on unserialisable values. */
+export function callbackAckData(response: unknown): string {
+  const json = JSON.stringify(response === undefined ? null : response);
+  return `{"response":${json === undefined ? 'null' : json}}`;
+}

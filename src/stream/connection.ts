@@ -1,0 +1,236 @@
+import type * as http from 'node:http';
+import WebSocket from 'ws';
+import type { Clock } from '../util/runtime';
+
+export interface ConnectionTiming {
+  heartbeatIntervalMs: number;
+  pongTimeoutMs: number;
+  idleTimeoutMs: number;
+  handshakeTimeoutMs: number;
+}
+
+/** What one socket reports to its owner. Called on the ws event loop: implementations must not throw. */
+export interface ConnectionListener {
+  onMessage(conn: StreamConnection, text: string): void;
+  /**
+   * The socket is gone (after `open()` succeeded). `reason` is set when it died (server closed it, error, missed pong,
+   * idle) and undefined when we closed it on purpose.
+   */
+  onGone(conn: StreamConnection, reason: Error | undefined): void;
+}
+
+export interface ConnectionOptions {
+  /** Endpoint with the ticket: never logged, never put into an error. */
+  url: string;
+  agent?: http.Agent;
+  ca?: string | Buffer;
+  timing: ConnectionTiming;
+  clock: Clock;
+  listener: ConnectionListener;
+}
+
+/** How long a polite close may take before the socket is terminated. */
+const CLOSE_GRACE_MS = 1000;
+
+let nextId = 1;
+
+/**
+ * One WebSocket to DingTalk: frames in, acks out, heartbeat. It knows nothing about tickets, routing or reconnects;
+ * its owner (StreamClient) decides what to do when it reports itself gone.
+ *
+ * Health is judged by two timers (protocol.md §4, §7): a ws ping every `heartbeatIntervalMs` that must be answered
+ * within `pongTimeoutMs`, and an idle watchdog: no frame and no pong for `idleTimeoutMs` means a zombie socket
+ * (TCP still up, DingTalk no longer behind it), which a ping alone can miss when the ping itself hangs.
+ */
+export class StreamConnection {
+  readonly id = nextId++;
+  /** Where it goes, for messages: scheme, host and port, never the ticket. */
+  readonly origin: string;
+  /** DingTalk sent SYSTEM disconnect: nothing new arrives here; kept only to ack what did. */
+  draining = false;
+  /** Set when the owner has replaced this socket and will close it once its acks are out. */
+  retiring = false;
+  /** Frames that arrived here and whose ack is still being worked out (events, card callbacks). */
+  pendingAcks = 0;
+  openedAt: number | undefined;
+
+  private ws: WebSocket | undefined;
+  private lastInboundAt = 0;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private pongTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private graceTimer: NodeJS.Timeout | undefined;
+  private deathReason: Error | undefined;
+  private gone = false;
+  private closedPromise: Promise<void> | undefined;
+  private resolveClosed: (() => void) | undefined;
+
+  constructor(private readonly options: ConnectionOptions) {
+    this.origin = safeOrigin(options.url);
+  }
+
+  get isOpen(): boolean {
+    return this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  /** Resolves once the handshake is done; rejects (with a ticket-free message) if it fails. */
+  open(): Promise<void> {
+    const { url, agent, ca, timing } = this.options;
+    return new Promise<void>((resolve, reject) => {
+      let ws: WebSocket;
+      try {
+        ws = new WebSocket(url, {
+          agent,
+          ca,
+          handshakeTimeout: timing.handshakeTimeoutMs,
+          // Frames are small JSON; compression would cost CPU on the per-frame path for little gain.
+          perMessageDeflate: false,
+          // The peer is DingTalk over TLS; JSON.parse rejects garbage anyway, so the extra UTF-8 pass is skipped.
+          skipUTF8Validation: true,
+          followRedirects: false,
+        });
+      } catch (err) {
+        reject(this.describe('could not be opened', err));
+        return;
+      }
+      this.ws = ws;
+      this.closedPromise = new Promise<void>((r) => (this.resolveClosed = r));
+      let opened = false;
+      ws.on('open', () => {
+        opened = true;
+        this.openedAt = this.options.clock.now();
+        this.lastInboundAt = this.openedAt;
+        this.armHeartbeat();
+        this.armIdle(timing.idleTimeoutMs);
+        resolve();
+      });
+      ws.on('message', (data, isBinary) => {
+        this.lastInboundAt = this.options.clock.now();
+        if (isBinary) return;
+        this.options.listener.onMessage(this, typeof data === 'string' ? data : data.toString());
+      });
+      ws.on('pong', () => {
+        this.lastInboundAt = this.options.clock.now();
+        this.options.clock.clearTimeout(this.pongTimer);
+        this.pongTimer = undefined;
+      });
+      ws.on('unexpected-response', (_req, res) => {
+        // The handshake was answered with HTTP (401 for a used or expired ticket): the ticket is burnt.
+        res.resume();
+        ws.terminate();
+        reject(new Error(`DingTalk refused the WebSocket handshake at ${this.origin} with HTTP ${res.statusCode}; a new ticket will be requested.`));
+      });
+      ws.on('error', (err) => {
+        if (!opened) {
+          reject(this.describe('could not be opened', err));
+          ws.terminate();
+          return;
+        }
+        // ws may report an error (TLS failure, reset) without a later close: end it now so the owner hears of it.
+        this.kill(this.describe('failed', err));
+      });
+      ws.on('close', (code, reason) => {
+        this.stopTimers();
+        this.resolveClosed?.();
+        if (!opened) {
+          reject(new Error(`The WebSocket to ${this.origin} closed during the handshake (code ${code}).`));
+          return;
+        }
+        if (this.gone) return;
+        this.gone = true;
+        const why =
+          this.deathReason ??
+          (this.retiring ? undefined : new Error(`DingTalk closed the WebSocket (code ${code}${reason.length ? `, ${reason.toString()}` : ''}).`));
+        this.options.listener.onGone(this, why);
+      });
+    });
+  }
+
+  /** Sends an ack; false when the socket can no longer carry it (the frame will be re-pushed by DingTalk). */
+  send(text: string): boolean {
+    const ws = this.ws;
+    if (ws === undefined || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(text);
+    return true;
+  }
+
+  /** Declares the socket dead and drops it at once (no close handshake: it would wait on a dead peer). */
+  kill(reason: Error): void {
+    if (this.deathReason === undefined && !this.retiring) this.deathReason = reason;
+    this.stopTimers();
+    this.ws?.terminate();
+  }
+
+  /** Closes politely, terminating after a short grace; resolves when the socket is gone. Idempotent. */
+  close(): Promise<void> {
+    const ws = this.ws;
+    this.retiring = true;
+    if (ws === undefined || this.closedPromise === undefined) return Promise.resolve();
+    if (ws.readyState === WebSocket.CLOSED) return this.closedPromise;
+    this.stopTimers();
+    if (this.graceTimer === undefined) {
+      this.graceTimer = this.options.clock.setTimeout(() => ws.terminate(), CLOSE_GRACE_MS);
+      try {
+        ws.close(1000, 'client closing');
+      } catch {
+        ws.terminate();
+      }
+    }
+    return this.closedPromise;
+  }
+
+  private armHeartbeat(): void {
+    const { heartbeatIntervalMs, pongTimeoutMs } = this.options.timing;
+    this.heartbeatTimer = this.options.clock.setTimeout(() => {
+      const ws = this.ws;
+      if (ws === undefined || ws.readyState !== WebSocket.OPEN) return;
+      if (this.pongTimer === undefined) {
+        this.pongTimer = this.options.clock.setTimeout(() => {
+          this.kill(new Error(`No pong from ${this.origin} within ${pongTimeoutMs} ms: the connection is half-open; reconnecting.`));
+        }, pongTimeoutMs);
+      }
+      ws.ping();
+      this.armHeartbeat();
+    }, heartbeatIntervalMs);
+  }
+
+  /** Re-arms lazily for the remaining time, so the per-frame path only stores a timestamp. */
+  private armIdle(ms: number): void {
+    const { idleTimeoutMs } = this.options.timing;
+    this.idleTimer = this.options.clock.setTimeout(() => {
+      const silentFor = this.options.clock.now() - this.lastInboundAt;
+      if (silentFor >= idleTimeoutMs) {
+        this.kill(new Error(`Nothing received from ${this.origin} for ${idleTimeoutMs} ms; reconnecting.`));
+      } else {
+        this.armIdle(idleTimeoutMs - silentFor);
+      }
+    }, ms);
+  }
+
+  private stopTimers(): void {
+    const { clock } = this.options;
+    clock.clearTimeout(this.heartbeatTimer);
+    clock.clearTimeout(this.pongTimer);
+    clock.clearTimeout(this.idleTimer);
+    this.heartbeatTimer = this.pongTimer = this.idleTimer = undefined;
+    if (this.ws?.readyState === WebSocket.CLOSED) {
+      clock.clearTimeout(this.graceTimer);
+      this.graceTimer = undefined;
+    }
+  }
+
+  private describe(what: string, err: unknown): Error {
+    const message = err instanceof Error ? err.message : String(err);
+    // Errors from ws/net can echo the request URL; the ticket must never leak into a log.
+    return new Error(`The WebSocket to ${this.origin} ${what}: ${message.replace(/ticket=[^&\s"']*/g, 'ticket=***')}`);
+  }
+}
+
+function safeOrigin(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}`;
+  } catch {
+    return 'the DingTalk endpoint';
+  }
+}

@@ -1,0 +1,144 @@
+import { request, type Dispatcher } from 'undici';
+import { GatewayOpenResponseSchema, type GatewayOpenResponse, type Subscription } from './frames';
+import type { Clock } from '../util/runtime';
+
+export const GATEWAY_PATH = '/v1.0/gateway/connections/open';
+
+export interface GatewayRequest {
+  apiBase: string;
+  clientId: string;
+  clientSecret: string;
+  subscriptions: Subscription[];
+  ua: string;
+  localIp?: string;
+  dispatcher: Dispatcher;
+  /** `host:port` of the proxy in use (never its credentials), so errors can name it. */
+  proxyHost?: string;
+  timeoutMs: number;
+  clock: Clock;
+  /** Aborted by `StreamClient.close()`. */
+  signal: AbortSignal;
+}
+
+/** Why the gateway refused us. `authFailed` is a configuration problem: retrying soon cannot fix it. */
+export class GatewayError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | undefined,
+    readonly authFailed: boolean,
+    readonly code?: string,
+    readonly requestId?: string,
+  ) {
+    super(message);
+    this.name = 'GatewayError';
+  }
+}
+
+const AUTH_HINT =
+  'Check in the DingTalk developer console that the ClientID (AppKey) and ClientSecret (AppSecret) were copied without ' +
+  'spaces, that the app is published with Stream mode enabled (事件订阅/机器人 → Stream 模式), and that no outbound-IP ' +
+  'whitelist blocks this machine.';
+
+/**
+ * Step 1 of a connection (protocol.md §1.1): trade the app credentials for a one-time ticket. Called for every
+ * connection because a ticket opens one socket only and expires after 90 s.
+ */
+export async function openTicket(req: GatewayRequest): Promise<GatewayOpenResponse> {
+  const url = new URL(GATEWAY_PATH, req.apiBase).toString();
+  const timeout = new AbortController();
+  const onAbort = (): void => timeout.abort();
+  req.signal.addEventListener('abort', onAbort, { once: true });
+  if (req.signal.aborted) timeout.abort();
+  const timer = req.clock.setTimeout(() => timeout.abort(), req.timeoutMs);
+  try {
+    const res = await request(url, {
+      method: 'POST',
+      // Without Accept the gateway answers XML (protocol.md §1.1).
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': req.ua },
+      body: JSON.stringify({
+        clientId: req.clientId,
+        clientSecret: req.clientSecret,
+        subscriptions: req.subscriptions,
+        ua: req.ua,
+        ...(req.localIp ? { localIp: req.localIp } : {}),
+      }),
+      dispatcher: req.dispatcher,
+      signal: timeout.signal,
+      headersTimeout: req.timeoutMs,
+      bodyTimeout: req.timeoutMs,
+    });
+    const text = await res.body.text();
+    if (res.statusCode === 200) return parseTicket(text);
+    throw refusal(res.statusCode, text, url);
+  } catch (err) {
+    if (err instanceof GatewayError) throw err;
+    if (req.signal.aborted) throw new GatewayError('Gateway request cancelled: the Stream client was closed.', undefined, false);
+    if (timeout.signal.aborted) {
+      throw new GatewayError(
+        `The DingTalk gateway (${originOf(url)}) did not answer within ${req.timeoutMs} ms; will retry. ` +
+          'Check that this machine can reach it (firewall, proxy).',
+        undefined,
+        false,
+      );
+    }
+    const via = req.proxyHost ? ` through the proxy ${req.proxyHost}` : '';
+    throw new GatewayError(
+      `Could not reach the DingTalk gateway (${originOf(url)})${via}: ${describe(err)}; will retry. ` +
+        'Check the network, DNS and proxy settings (HTTPS_PROXY / NO_PROXY).',
+      undefined,
+      false,
+    );
+  } finally {
+    req.clock.clearTimeout(timer);
+    req.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+function parseTicket(text: string): GatewayOpenResponse {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = undefined;
+  }
+  const parsed = GatewayOpenResponseSchema.safeParse(body);
+  // The body holds the ticket: it never goes into the message.
+  if (!parsed.success) {
+    throw new GatewayError('The DingTalk gateway answered 200 without an endpoint and ticket; will retry.', 200, false);
+  }
+  return parsed.data;
+}
+
+function refusal(status: number, text: string, url: string): GatewayError {
+  let code: string | undefined;
+  let message: string | undefined;
+  let requestId: string | undefined;
+  try {
+    const body = JSON.parse(text) as { code?: unknown; message?: unknown; requestid?: unknown };
+    if (typeof body.code === 'string') code = body.code;
+    if (typeof body.message === 'string') message = body.message.slice(0, 200);
+    if (typeof body.requestid === 'string') requestId = body.requestid;
+  } catch {
+    // Not JSON (an HTML error page from a proxy, say): the status says enough.
+  }
+  const detail = [code, message].filter(Boolean).join(': ');
+  const where = `DingTalk gateway (${originOf(url)}) answered HTTP ${status}${detail ? ` (${detail})` : ''}${requestId ? ` [requestid ${requestId}]` : ''}`;
+  if (status === 401 || status === 403 || code === 'authFailed') {
+    return new GatewayError(`${where}: the app credentials were refused. ${AUTH_HINT}`, status, true, code, requestId);
+  }
+  return new GatewayError(`${where}; will retry.`, status, false, code, requestId);
+}
+
+function originOf(url: string): string {
+  return new URL(url).origin;
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    const cause = (err as { cause?: unknown }).cause;
+    const causeText = cause instanceof Error ? ` (${cause.message})` : '';
+    return `${typeof code === 'string' ? `${code} ` : ''}${err.message}${causeText}`;
+  }
+  return String(err);
+}

@@ -1,0 +1,450 @@
+import {
+  CardCallbackResponseSchema,
+  CardCallbackSchema,
+  InboundFrameSchema,
+  RobotMessageSchema,
+  SYSTEM_TOPIC_DISCONNECT,
+  SYSTEM_TOPIC_PING,
+  TOPIC_CARD_CALLBACK,
+  TOPIC_ROBOT_MESSAGE,
+  type EventAckStatus,
+  type FrameHeaders,
+  type InboundFrame,
+  type Subscription,
+} from './frames';
+import { EMPTY_CALLBACK_ACK_DATA, ROBOT_ACK_DATA, callbackAckData, encodeAck, eventAckData } from './acks';
+import { DedupeWindow } from './dedupe';
+import type { CardCallbackHandler, EventHandler, GenericCallbackHandler, Push, RobotMessageHandler, StreamStats, Unsubscribe } from './types';
+import type { Clock } from '../util/runtime';
+
+/** Where an ack goes: the socket that delivered the frame (protocol.md §3.1). */
+export interface AckTarget {
+  send(text: string): boolean;
+  pendingAcks: number;
+}
+
+/** What the router needs from its owner. */
+export interface RouterHost {
+  readonly stats: StreamStats;
+  /** A problem worth telling the user about; `kind` groups repeats so they can be rate-limited. */
+  warn(kind: string, message: string): void;
+  /** DingTalk announced it will close this socket (SYSTEM disconnect). */
+  onServerDisconnect(target: AckTarget): void;
+  /** The last held-back ack of this socket went out (a retiring socket may close now). */
+  onAcksSettled(target: AckTarget): void;
+}
+
+export interface RouterOptions {
+  clock: Clock;
+  callbackDeadlineMs: number;
+  dedupeTtlMs: number;
+  dedupeMaxEntries: number;
+}
+
+/** A result still being worked out, shared with duplicates that arrive meanwhile so they ack the same. */
+interface Outcome {
+  /** The ack's `data` once known. */
+  data: string | undefined;
+  code: number;
+  waiters: Array<{ target: AckTarget; messageId: string }> | undefined;
+}
+
+interface Entry<F> {
+  fn: F;
+}
+
+const INVALID = Symbol('invalid');
+
+/**
+ * Frame in, handlers called, ack out. Validates each frame once (envelope with zod, `data` parsed once), dedupes, and
+ * decides each ack as ADR 0003 says. Everything that can go wrong with one frame becomes a warning and, when the
+ * frame has a messageId, an error ack: one bad frame must never stop the next from flowing.
+ */
+export class FrameRouter {
+  private readonly robot = new Set<Entry<RobotMessageHandler>>();
+  private readonly events = new Set<Entry<EventHandler>>();
+  private readonly cards = new Set<Entry<CardCallbackHandler>>();
+  private readonly callbacks = new Map<string, Set<Entry<GenericCallbackHandler>>>();
+  private readonly seenEvents: DedupeWindow<Outcome>;
+  private readonly seenRobot: DedupeWindow<true>;
+  private readonly seenCallbacks: DedupeWindow<Outcome>;
+  private readonly deadlines = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly options: RouterOptions,
+    private readonly host: RouterHost,
+  ) {
+    const window = { ttlMs: options.dedupeTtlMs, maxEntries: options.dedupeMaxEntries, clock: options.clock };
+    this.seenEvents = new DedupeWindow(window);
+    this.seenRobot = new DedupeWindow(window);
+    this.seenCallbacks = new DedupeWindow(window);
+  }
+
+  onRobotMessage(fn: RobotMessageHandler): Unsubscribe {
+    return add(this.robot, fn);
+  }
+
+  onEvent(fn: EventHandler): Unsubscribe {
+    return add(this.events, fn);
+  }
+
+  onCardCallback(fn: CardCallbackHandler): Unsubscribe {
+    return add(this.cards, fn);
+  }
+
+  onCallback(topic: string, fn: GenericCallbackHandler): Unsubscribe {
+    let set = this.callbacks.get(topic);
+    if (set === undefined) this.callbacks.set(topic, (set = new Set()));
+    const remove = add(set, fn);
+    return () => {
+      remove();
+      if (set.size === 0 && this.callbacks.get(topic) === set) this.callbacks.delete(topic);
+    };
+  }
+
+  /** What to ask the gateway for, derived from who is listening (the gateway needs at least one entry). */
+  subscriptions(): Subscription[] {
+    const subs: Subscription[] = [];
+    // EVENT only supports "*": which events arrive is chosen in the developer console (protocol.md §1.1).
+    if (this.events.size > 0) subs.push({ type: 'EVENT', topic: '*' });
+    if (this.robot.size > 0 || this.callbacks.has(TOPIC_ROBOT_MESSAGE)) subs.push({ type: 'CALLBACK', topic: TOPIC_ROBOT_MESSAGE });
+    if (this.cards.size > 0 || this.callbacks.has(TOPIC_CARD_CALLBACK)) subs.push({ type: 'CALLBACK', topic: TOPIC_CARD_CALLBACK });
+    for (const topic of [...this.callbacks.keys()].sort()) {
+      if (topic !== TOPIC_ROBOT_MESSAGE && topic !== TOPIC_CARD_CALLBACK) subs.push({ type: 'CALLBACK', topic });
+    }
+    return subs;
+  }
+
+  /** Cancels callback deadlines still running (on close), so nothing keeps the process alive. */
+  dispose(): void {
+    for (const timer of this.deadlines) this.options.clock.clearTimeout(timer);
+    this.deadlines.clear();
+  }
+
+  handle(target: AckTarget, text: string): void {
+    const { stats } = this.host;
+    stats.framesIn += 1;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      stats.malformedFrames += 1;
+      this.host.warn('malformed-json', 'Received a Stream frame that is not JSON; ignored.');
+      return;
+    }
+    const parsed = InboundFrameSchema.safeParse(raw);
+    if (!parsed.success) return this.onInvalidEnvelope(target, raw);
+    const frame = parsed.data;
+    switch (frame.type) {
+      case 'CALLBACK':
+        return this.onCallbackFrame(target, frame);
+      case 'EVENT':
+        return this.onEventFrame(target, frame);
+      case 'SYSTEM':
+        return this.onSystemFrame(target, frame);
+      default:
+        this.host.warn('unknown-type', `Received a Stream frame of unknown type "${short(frame.type)}"; answered 404.`);
+        this.send(target, encodeAck(frame.headers.messageId, '{}', 404, 'unknown frame type'));
+    }
+  }
+
+  private onInvalidEnvelope(target: AckTarget, raw: unknown): void {
+    const envelope = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown; headers?: unknown }) : {};
+    // Unknown or unusual SYSTEM frames (KEEPALIVE, REGISTERED...) may come without a messageId: they only mean "alive".
+    if (envelope.type === 'SYSTEM') return;
+    this.host.stats.malformedFrames += 1;
+    this.host.warn('malformed-frame', 'Received a Stream frame without the expected type/headers/data; answered 400.');
+    const headers = typeof envelope.headers === 'object' && envelope.headers !== null ? (envelope.headers as { messageId?: unknown }) : {};
+    if (typeof headers.messageId === 'string' && headers.messageId !== '') {
+      this.send(target, encodeAck(headers.messageId, '{}', 400, 'malformed frame'));
+    }
+  }
+
+  private onSystemFrame(target: AckTarget, frame: InboundFrame): void {
+    const { topic, messageId } = frame.headers;
+    if (topic === SYSTEM_TOPIC_PING) {
+      this.host.stats.lastPingAt = this.options.clock.now();
+      // The opaque id is echoed back untouched: copying `data` verbatim is exactly that (protocol.md §3.2).
+      this.send(target, encodeAck(messageId, frame.data));
+    } else if (topic === SYSTEM_TOPIC_DISCONNECT) {
+      // Not required by the server, harmless, and it tells DingTalk we heard it (Go/Python SDKs do the same).
+      this.send(target, encodeAck(messageId, frame.data));
+      this.host.onServerDisconnect(target);
+    }
+    // Any other SYSTEM topic only proves the socket is alive, which the connection already noted.
+  }
+
+  /** Parses `data` (once); on failure acks 400 and returns INVALID. */
+  private parseData(target: AckTarget, frame: InboundFrame, what: string): unknown {
+    try {
+      return JSON.parse(frame.data);
+    } catch {
+      return this.rejectData(target, frame.headers.messageId, what, 'is not JSON');
+    }
+  }
+
+  private rejectData(target: AckTarget, messageId: string, what: string, problem: string): typeof INVALID {
+    this.host.stats.malformedFrames += 1;
+    this.host.warn(`malformed-data:${what}`, `Received a ${what} whose data ${problem}; answered 400.`);
+    this.send(target, encodeAck(messageId, '{}', 400, 'malformed data'));
+    return INVALID;
+  }
+
+  private onEventFrame(target: AckTarget, frame: InboundFrame): void {
+    const headers = frame.headers;
+    if (this.events.size === 0) return this.unhandled(target, headers, `event "${short(headers.eventType ?? '')}"`);
+    // A re-push is a new delivery with a new messageId; the eventId is what stays the same (ADR 0002).
+    const key = headers.eventId || headers.messageId;
+    const seen = this.seenEvents.get(key);
+    if (seen !== undefined) return this.replay(target, headers.messageId, seen);
+    const data = this.parseData(target, frame, 'event');
+    if (data === INVALID) return;
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      this.rejectData(target, headers.messageId, 'event', 'is not a JSON object');
+      return;
+    }
+    const outcome: Outcome = { data: undefined, code: 200, waiters: undefined };
+    this.seenEvents.set(key, outcome);
+    const push: Push<Record<string, unknown>> = { headers, data: data as Record<string, unknown>, raw: frame.data };
+    let later = false;
+    let pending: Array<Promise<unknown>> | undefined;
+    for (const { fn } of this.events) {
+      try {
+        const result = fn(push);
+        if (result === 'LATER') later = true;
+        else if (isPromise(result)) (pending ??= []).push(result);
+      } catch (err) {
+        later = true;
+        this.handlerFailed('event', err);
+      }
+    }
+    if (pending === undefined) return this.settleEvent(target, headers.messageId, key, outcome, later ? 'LATER' : 'SUCCESS');
+    target.pendingAcks += 1;
+    void Promise.allSettled(pending).then((results) => {
+      for (const r of results) {
+        if (r.status === 'rejected') {
+          later = true;
+          this.handlerFailed('event', r.reason);
+        } else if (r.value === 'LATER') {
+          later = true;
+        }
+      }
+      this.settleEvent(target, headers.messageId, key, outcome, later ? 'LATER' : 'SUCCESS');
+      this.release(target);
+    });
+  }
+
+  private settleEvent(target: AckTarget, messageId: string, key: string, outcome: Outcome, status: EventAckStatus): void {
+    // LATER means "not done": forget the event so DingTalk's re-push of it is delivered again (ADR 0002).
+    if (status === 'LATER' && this.seenEvents.get(key) === outcome) this.seenEvents.delete(key);
+    this.settle(target, messageId, outcome, eventAckData(status), 200);
+  }
+
+  private onCallbackFrame(target: AckTarget, frame: InboundFrame): void {
+    const topic = frame.headers.topic;
+    if (topic === TOPIC_ROBOT_MESSAGE && this.robot.size > 0) return this.onRobotFrame(target, frame);
+    if (topic === TOPIC_CARD_CALLBACK && this.cards.size > 0) return this.onCardFrame(target, frame);
+    const handlers = this.callbacks.get(topic);
+    if (handlers === undefined || handlers.size === 0) return this.unhandled(target, frame.headers, `callback topic "${short(topic)}"`);
+    const messageId = frame.headers.messageId;
+    const seen = this.seenCallbacks.get(messageId);
+    if (seen !== undefined) return this.replay(target, messageId, seen);
+    const data = this.parseData(target, frame, `callback (${short(topic)})`);
+    if (data === INVALID) return;
+    const push: Push<unknown> = { headers: frame.headers, data, raw: frame.data };
+    this.collectAnswer(target, messageId, push, [...handlers].map((e) => e.fn), 'null', (value) => callbackAckData(value));
+  }
+
+  private onRobotFrame(target: AckTarget, frame: InboundFrame): void {
+    const messageId = frame.headers.messageId;
+    const data = this.parseData(target, frame, 'robot message');
+    if (data === INVALID) return;
+    const message = RobotMessageSchema.safeParse(data);
+    if (!message.success) {
+      this.rejectData(target, messageId, 'robot message', 'lacks msgtype/msgId/conversation fields');
+      return;
+    }
+    // Acked before any flow runs: DingTalk re-pushes a robot message whose ack is not back within ~60 s, and flows
+    // (LLM calls...) often take longer. Nothing the flow does could change this ack anyway (ADR 0003).
+    this.send(target, encodeAck(messageId, ROBOT_ACK_DATA));
+    // A re-push of the same message has a new messageId but the same msgId (ADR 0002).
+    const msgId = message.data.msgId;
+    if (this.seenRobot.get(msgId) !== undefined) {
+      this.host.stats.duplicatesDropped += 1;
+      return;
+    }
+    this.seenRobot.set(msgId, true);
+    const push = { headers: frame.headers, data: message.data, raw: frame.data };
+    for (const { fn } of this.robot) {
+      try {
+        const result: unknown = fn(push);
+        if (isPromise(result)) result.then(undefined, (err: unknown) => this.handlerFailed('robot message', err));
+      } catch (err) {
+        this.handlerFailed('robot message', err);
+      }
+    }
+  }
+
+  private onCardFrame(target: AckTarget, frame: InboundFrame): void {
+    const messageId = frame.headers.messageId;
+    const seen = this.seenCallbacks.get(messageId);
+    if (seen !== undefined) return this.replay(target, messageId, seen);
+    const data = this.parseData(target, frame, 'card callback');
+    if (data === INVALID) return;
+    const callback = CardCallbackSchema.safeParse(data);
+    if (!callback.success) {
+      this.rejectData(target, messageId, 'card callback', 'lacks outTrackId');
+      return;
+    }
+    const push = { headers: frame.headers, data: callback.data, raw: frame.data };
+    this.collectAnswer(target, messageId, push, [...this.cards].map((e) => e.fn), '{}', (value) => {
+      const answer = CardCallbackResponseSchema.safeParse(value);
+      if (!answer.success) {
+        this.host.warn(
+          'bad-card-answer',
+          'A card callback answer was not {cardData?, privateData?, userPrivateData?, cardUpdateOptions?} with string ' +
+            'cardParamMap values; the card was left unchanged.',
+        );
+        return EMPTY_CALLBACK_ACK_DATA;
+      }
+      return callbackAckData(answer.data);
+    });
+  }
+
+  /**
+   * Card and other callbacks: the ack carries the answer. The first subscriber to produce one wins; if all of them
+   * decline (undefined) or `callbackDeadlineMs` passes, the ack says "no change" so DingTalk is not left waiting.
+   */
+  private collectAnswer<P>(
+    target: AckTarget,
+    messageId: string,
+    push: P,
+    handlers: Array<(push: P) => unknown>,
+    emptyResponse: string,
+    encode: (value: unknown) => string,
+  ): void {
+    const emptyData = `{"response":${emptyResponse}}`;
+    const outcome: Outcome = { data: undefined, code: 200, waiters: undefined };
+    this.seenCallbacks.set(messageId, outcome);
+    target.pendingAcks += 1;
+    let remaining = handlers.length;
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (data: string, code = 200): void => {
+      if (outcome.data !== undefined) return;
+      if (timer !== undefined) {
+        this.options.clock.clearTimeout(timer);
+        this.deadlines.delete(timer);
+      }
+      this.settle(target, messageId, outcome, data, code);
+      this.release(target);
+    };
+    const take = (value: unknown): void => {
+      if (outcome.data !== undefined) {
+        if (value !== undefined) {
+          this.host.warn('late-answer', `A callback answer came after the ${this.options.callbackDeadlineMs} ms deadline (or after another answer) and was dropped.`);
+        }
+        return;
+      }
+      if (value === undefined) {
+        remaining -= 1;
+        if (remaining === 0) finish(emptyData);
+        return;
+      }
+      let data: string;
+      try {
+        data = encode(value);
+      } catch (err) {
+        this.handlerFailed('callback', err);
+        return finish('{}', 500);
+      }
+      finish(data);
+    };
+    for (const fn of handlers) {
+      try {
+        const result = fn(push);
+        if (isPromise(result)) {
+          result.then(take, (err: unknown) => {
+            this.handlerFailed('callback', err);
+            take(undefined);
+          });
+        } else {
+          take(result);
+        }
+      } catch (err) {
+        this.handlerFailed('callback', err);
+        take(undefined);
+      }
+    }
+    if (outcome.data === undefined) {
+      timer = this.options.clock.setTimeout(() => {
+        this.deadlines.delete(timer!);
+        timer = undefined;
+        finish(emptyData);
+      }, this.options.callbackDeadlineMs);
+      this.deadlines.add(timer);
+    }
+  }
+
+  /** A duplicate: acked like the original (waiting for it if still in flight), never delivered again. */
+  private replay(target: AckTarget, messageId: string, outcome: Outcome): void {
+    this.host.stats.duplicatesDropped += 1;
+    if (outcome.data !== undefined) {
+      this.send(target, encodeAck(messageId, outcome.data, outcome.code, outcome.code === 200 ? 'OK' : 'error'));
+      return;
+    }
+    target.pendingAcks += 1;
+    (outcome.waiters ??= []).push({ target, messageId });
+  }
+
+  private settle(target: AckTarget, messageId: string, outcome: Outcome, data: string, code: number): void {
+    outcome.data = data;
+    outcome.code = code;
+    const message = code === 200 ? 'OK' : 'error';
+    this.send(target, encodeAck(messageId, data, code, message));
+    const waiters = outcome.waiters;
+    if (waiters === undefined) return;
+    outcome.waiters = undefined;
+    for (const w of waiters) {
+      this.send(w.target, encodeAck(w.messageId, data, code, message));
+      this.release(w.target);
+    }
+  }
+
+  private unhandled(target: AckTarget, headers: FrameHeaders, what: string): void {
+    this.host.warn(`unhandled:${what}`, `Received a ${what} that nothing here subscribes to; answered 404.`);
+    this.send(target, encodeAck(headers.messageId, '{}', 404, 'no handler'));
+  }
+
+  private handlerFailed(what: string, err: unknown): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.host.warn(`handler-error:${what}`, `A ${what} subscriber failed: ${message}`);
+  }
+
+  private release(target: AckTarget): void {
+    target.pendingAcks -= 1;
+    if (target.pendingAcks === 0) this.host.onAcksSettled(target);
+  }
+
+  private send(target: AckTarget, text: string): void {
+    // A closed socket cannot carry the ack; DingTalk re-pushes the frame to a live one, where dedupe catches it.
+    if (target.send(text)) this.host.stats.acksOut += 1;
+  }
+}
+
+function add<F>(set: Set<Entry<F>>, fn: F): Unsubscribe {
+  // A fresh entry per call, so subscribing the same function twice gives two independent subscriptions.
+  const entry: Entry<F> = { fn };
+  set.add(entry);
+  return () => {
+    set.delete(entry);
+  };
+}
+
+function isPromise(value: unknown): value is Promise<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** Names from the wire go into warnings; keep them short so a hostile frame cannot flood the log. */
+function short(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
