@@ -1,0 +1,126 @@
+import { DingTalkError, LocalErrorCode } from './errors';
+import { hintFor, scopesFromMessage } from './hints';
+
+/**
+ * Reading DingTalk's answers: JSON or not, new-style `{requestid, code, message}` or legacy `{errcode, errmsg}`
+ * error bodies, and turning a failed answer into a DingTalkError with the right hint.
+ */
+
+export type HeaderMap = Record<string, string | string[] | undefined>;
+
+export interface RawAnswer {
+  status: number;
+  headers: HeaderMap;
+  text: string;
+}
+
+/** The parsed body, or why it could not be read as JSON. */
+export type ParsedBody = { ok: true; value: unknown } | { ok: false; reason: string };
+
+export function header(headers: HeaderMap, name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+export function parseBody(answer: RawAnswer): ParsedBody {
+  const text = answer.text.trim();
+  if (text === '') return { ok: false, reason: 'an empty body' };
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    const type = header(answer.headers, 'content-type')?.split(';')[0]?.trim() || 'no content type';
+    const title = /<title[^>]*>([^<]{1,120})<\/title>/i.exec(text)?.[1]?.trim();
+    const snippet = title ?? text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
+    return { ok: false, reason: `${type} instead of JSON ("${snippet}")` };
+  }
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+/** What an error body says, whichever of DingTalk's shapes it has. */
+export interface FailureFacts {
+  code?: string;
+  message?: string;
+  requestId?: string;
+  requiredScopes?: string[];
+}
+
+export function failureFacts(body: unknown, headers: HeaderMap): FailureFacts {
+  const requestIdHeader = header(headers, 'x-acs-request-id');
+  if (!isRecord(body)) return { requestId: requestIdHeader };
+  const detail = isRecord(body['accessdenieddetail']) ? body['accessdenieddetail'] : undefined;
+  const scopesRaw = detail?.['requiredScopes'];
+  const requiredScopes = Array.isArray(scopesRaw) ? scopesRaw.filter((s): s is string => typeof s === 'string') : undefined;
+  let code = str(body['code']);
+  let message = str(body['message']) ?? str(body['errmsg']);
+  if (code === undefined && typeof body['errcode'] === 'number' && body['errcode'] !== 0) code = String(body['errcode']);
+  // Per-IP flood protection answers `{"status":1111,"punish":"deny"}` instead of an error object.
+  if (body['punish'] === 'deny') {
+    code ??= 'IpRateLimitBan';
+    message ??= 'DingTalk blocked calls from this IP for about 5 minutes after too many requests (10 000 per 20 s per IP)';
+  }
+  return {
+    code,
+    message,
+    requestId: str(body['requestid']) ?? str(body['requestId']) ?? str(body['request_id']) ?? requestIdHeader,
+    requiredScopes: requiredScopes?.length ? requiredScopes : scopesFromMessage(message),
+  };
+}
+
+/**
+ * Bodies that are failures even under HTTP 200: legacy `{errcode: n}` with n ≠ 0 (session webhooks answer that
+ * way) and the per-IP flood ban `{"punish":"deny"}`.
+ */
+export function isFailureBody(body: unknown): boolean {
+  if (!isRecord(body)) return false;
+  if (body['punish'] === 'deny') return true;
+  return typeof body['errcode'] === 'number' && body['errcode'] !== 0;
+}
+
+export function answerError(answer: RawAnswer, parsed: ParsedBody, endpoint: string): DingTalkError {
+  if (!parsed.ok) {
+    return new DingTalkError({
+      status: answer.status,
+      code: LocalErrorCode.NonJson,
+      endpoint,
+      message: `answered HTTP ${answer.status} with ${parsed.reason}`,
+      hint:
+        answer.status >= 500
+          ? 'DingTalk or a gateway in between had a temporary problem; try again later'
+          : 'something other than DingTalk answered (a proxy, firewall or captive portal?): check the proxy settings and the API base URL',
+    });
+  }
+  const facts = failureFacts(parsed.value, answer.headers);
+  return new DingTalkError({
+    status: answer.status,
+    code: facts.code,
+    requestId: facts.requestId,
+    endpoint,
+    detail: facts.message,
+    message: facts.message ?? `request failed with HTTP ${answer.status}`,
+    hint: hintFor({ status: answer.status, code: facts.code, message: facts.message, endpoint, requiredScopes: facts.requiredScopes }),
+  });
+}
+
+/** Ends a body we no longer want. Destroying emits an abort error, which nobody needs to hear about. */
+export function discard(body: { on(event: 'error', fn: () => void): unknown; destroy(): void }): void {
+  body.on('error', () => {});
+  body.destroy();
+}
+
+export async function readText(body: AsyncIterable<unknown>, maxBytes: number): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    // Leaving the loop early ends the stream; the rest is not worth reading.
+    if (size > maxBytes) break;
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -1,0 +1,137 @@
+/**
+ * Turns DingTalk's error answers into advice a Node-RED user can act on: which permission to request, which
+ * console page to open, what to change in the flow. Kept apart from the transport so it can be tested as a table.
+ */
+
+export interface ErrorFacts {
+  status: number;
+  code?: string;
+  message?: string;
+  /** Path of the endpoint that failed, e.g. `/v1.0/card/instances`. */
+  endpoint: string;
+  /** Scopes DingTalk said are missing (`accessdenieddetail.requiredScopes` or `[scope]` in the message). */
+  requiredScopes?: string[];
+}
+
+const CONSOLE_PERMISSIONS = 'in the DingTalk developer console (开发者后台 → 权限管理), then publish a new app version';
+
+/** Throttling answers (protocol.md §6.1). These are retried; the hint is for when retries run out. */
+export function isThrottling(status: number, code: string | undefined): boolean {
+  if (status === 429) return true;
+  if (!code) return false;
+  return (
+    code === 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi' ||
+    code === 'Forbidden.AccessDenied.QpsLimitForApi' ||
+    code === 'Forbidden.AccessDenied.QpmLimitForAppkeyAndApi' ||
+    code === '90018' ||
+    code === '90002'
+  );
+}
+
+/** The permission an endpoint needs, for when DingTalk does not name it. */
+export function permissionFor(endpoint: string): string | undefined {
+  if (endpoint.startsWith('/v1.0/card/streaming')) return 'Card.Streaming.Write';
+  if (endpoint.startsWith('/v1.0/card/')) return 'Card.Instance.Write';
+  if (endpoint.startsWith('/v1.0/robot/')) return 'qyapi_robot_sendmsg';
+  return undefined;
+}
+
+/** `应用尚未开通所需的权限：[qyapi_robot_sendmsg]` → `['qyapi_robot_sendmsg']`. */
+export function scopesFromMessage(message: string | undefined): string[] {
+  if (!message) return [];
+  const bracket = /\[([A-Za-z0-9_.,\s]+)\]/.exec(message);
+  if (!bracket?.[1]) return [];
+  return bracket[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => /^[A-Za-z][A-Za-z0-9_.]+$/.test(s));
+}
+
+const lower = (s: string | undefined): string => (s ?? '').toLowerCase();
+
+function isIpWhitelist(f: ErrorFacts): boolean {
+  const code = lower(f.code);
+  if (code.includes('ipnotinwhitelist') || code.includes('whitelist')) return true;
+  const msg = f.message ?? '';
+  return /\bip\b.*(white|list|allow)|白名单|ip.?whitelist/i.test(msg);
+}
+
+function isPermission(f: ErrorFacts): boolean {
+  const code = f.code ?? '';
+  if (code.includes('PermissionDenied') || lower(code).includes('nopermission')) return true;
+  if (f.status === 403 && code.startsWith('Forbidden.AccessDenied')) return true;
+  if (f.status === 403 && /权限|permission/i.test(f.message ?? '')) return true;
+  return false;
+}
+
+function isBadCredentials(f: ErrorFacts): boolean {
+  const code = lower(f.code);
+  if (code === 'authfailed' || code.includes('invalidclient') || code.includes('appsecret') || code.includes('appkey')) return true;
+  if (code === '40089' || code === '40001' || code === '40013') return true;
+  if (f.endpoint.startsWith('/v1.0/oauth2/accessToken') && (f.status === 400 || f.status === 401 || f.status === 403)) return true;
+  return /invalid.*(appkey|appsecret|clientid|clientsecret)|鉴权失败/i.test(f.message ?? '');
+}
+
+function isInvalidToken(f: ErrorFacts): boolean {
+  const code = f.code ?? '';
+  return code === 'InvalidAuthentication' || code === '40014' || code === '42001' || f.status === 401;
+}
+
+function isWebhookExpired(f: ErrorFacts): boolean {
+  if (f.code === '300001' || f.code === 'SessionWebhookExpired') return true;
+  return /session/i.test(f.message ?? '') && /(expire|invalid|not exist|过期|不存在|失效)/i.test(f.message ?? '');
+}
+
+/** Advice for one failure, or undefined when we have nothing better than DingTalk's own message. */
+export function hintFor(f: ErrorFacts): string | undefined {
+  const code = f.code ?? '';
+  const msg = f.message ?? '';
+
+  if (code === 'IpRateLimitBan') {
+    return 'wait about 5 minutes before calling again, and spread the calls out: DingTalk bans an IP for 5 minutes after more than 10 000 calls in 20 s';
+  }
+  if (isThrottling(f.status, f.code)) {
+    return 'DingTalk rate limit reached (about 20 requests per second per app and API); slow the flow down, e.g. with a delay/rate-limit node, and try again';
+  }
+  if (code === 'Forbidden.AccessDenied.ApiCountLimitForOrg' || code === '90020') {
+    return "the organisation's monthly OpenAPI call quota is used up (standard edition: 10 000 calls per month); upgrade the DingTalk edition or wait for next month";
+  }
+  if (isIpWhitelist(f)) {
+    return "this server's outbound IP is not allowed: add it to the app's IP whitelist in the DingTalk developer console (开发者后台 → 开发管理 / 安全设置 → 服务器出口IP)";
+  }
+  if (isWebhookExpired(f)) {
+    return 'the sessionWebhook expired (valid ~90 min after the message); send through the robot API instead (dingtalk-send node)';
+  }
+  if (code === 'invalidParameter.robotCode.auth') {
+    return "robotCode does not belong to this app: use the app's robotCode (for internal apps it equals the ClientID/AppKey), shown in the developer console under 机器人";
+  }
+  if (code === 'resource.unavailable' || code === 'invalid.openConversationId' || /robot.*not.*(in|exist).*group|机器人.*(不在|未在).*群/i.test(msg)) {
+    return 'the robot cannot post there: check that the robot is enabled and has been added to the group (群设置 → 机器人 → 添加机器人), and that openConversationId is the group conversationId';
+  }
+  if (code === 'invalidParameter.msgParam.invalid' || code === 'invalidParameter.msgKey.invalid') {
+    return 'msgKey/msgParam do not match: each msgKey (sampleText, sampleMarkdown, …) expects its own msgParam fields';
+  }
+  if (/spaces of card is empty/i.test(msg)) {
+    return 'the card has no space to go to: deliver it to a group conversationId or a user id (openSpaceId)';
+  }
+  if (isPermission(f)) {
+    const scopes = f.requiredScopes?.length ? f.requiredScopes : scopesFromMessage(msg);
+    const scope = scopes.length ? scopes.join(', ') : permissionFor(f.endpoint);
+    return scope
+      ? `the app lacks a permission: request the ${scope} permission ${CONSOLE_PERMISSIONS}`
+      : `the app lacks the permission this API needs: request it ${CONSOLE_PERMISSIONS}`;
+  }
+  if (isBadCredentials(f)) {
+    return 'DingTalk refused the app credentials: check the ClientID (AppKey) and ClientSecret (AppSecret) in the app configuration (no extra spaces), and that the app is published';
+  }
+  if (isInvalidToken(f)) {
+    return 'the access token was refused even after fetching a new one: check that the credentials belong to this app and that the app is published';
+  }
+  if (code === 'unknownPath' || f.status === 404) {
+    return 'the server does not know this API: check the API base URL (default https://api.dingtalk.com)';
+  }
+  if (f.status >= 500) {
+    return 'DingTalk had a temporary problem; try again later';
+  }
+  return undefined;
+}

@@ -1,0 +1,44 @@
+/** The OpenAPI client: what nodes and the app config node import. */
+export { DingTalkError, LocalErrorCode, redactUrl, type DingTalkErrorInit } from './errors';
+export { hintFor, permissionFor, isThrottling } from './hints';
+export {
+  OpenApiClient,
+  DEFAULT_API_BASE,
+  WebhookResultSchema,
+  type OpenApiClientOptions,
+  type ApiRequest,
+  type HttpMethod,
+  type WebhookResult,
+  type DownloadedFile,
+} from './http';
+export { DEFAULT_RETRY, type RetryOptions } from './retry';
+export * from './robot';
+export { downloadMessageFile } from './files';
+export {
+  createCard,
+  deliverCard,
+  createAndDeliverCard,
+  updateCard,
+  streamCard,
+  newOutTrackId,
+  openSpaceIdFor,
+  CARD_PATHS,
+  type CardDeliverOutcome,
+} from './card';
+export { CardStreamer, type CardStreamerOptions } from './card-streamer';
+export type {
+  At,
+  WebhookMessage,
+  ReplyInput,
+  SendToUsersInput,
+  SendToGroupInput,
+  GroupSendAnswer,
+  BatchSendAnswer,
+  DownloadFileInput,
+  CreateCardInput,
+  DeliverCardInput,
+  CreateAndDeliverCardInput,
+  UpdateCardInput,
+  StreamCardInput,
+  DeliverResult,
+} from './schemas';
