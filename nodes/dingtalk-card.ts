@@ -1,0 +1,201 @@
+import type { Node, NodeAPI } from 'node-red';
+import { createAndDeliverCard, updateCard } from '../src/api/card';
+import { CardStreamer } from '../src/api/card-streamer';
+import type { DingTalkError } from '../src/api/errors';
+import {
+  CARD_OPERATIONS,
+  cardOperation,
+  cardParamMap,
+  cardTarget,
+  cardTemplateId,
+  outTrackId,
+  streamChunk,
+  type CardNodeOptions,
+  type CardOperation,
+} from '../src/nodes-input/dingtalk-card';
+import { MsgInputError, isNonEmptyString } from '../src/nodes-input/input-error';
+import { ActionRunner, type ActionNodeDef, type ActionResult } from './actions/common';
+import type { DingTalkAppNode } from './shared/app-node';
+
+const TYPE = 'dingtalk-card';
+const DEFAULT_STREAM_KEY = 'content';
+const DEFAULT_IDLE_SEC = 300;
+/** On close, open streams get this long to send their last text before they are cut off. */
+const CLOSE_FINISH_BUDGET_MS = 3000;
+/** Remembered so a late chunk for a finished card is refused instead of starting over with only that chunk. */
+const FINISHED_MEMORY = 500;
+
+interface CardNodeDef extends ActionNodeDef {
+  operation?: string;
+  cardTemplateId?: string;
+  target?: string;
+  userId?: string;
+  openConversationId?: string;
+  streamKey?: string;
+  streamIdleSec?: number | string;
+}
+
+interface ActiveStream {
+  streamer: CardStreamer;
+  idleTimer: NodeJS.Timeout | undefined;
+  /** An intermediate update that failed; reported on the next chunk's done(err). */
+  failure: DingTalkError | undefined;
+}
+
+function nodeOptions(config: CardNodeDef): CardNodeOptions {
+  const op = config.operation ?? 'createAndDeliver';
+  const target = config.target ?? '';
+  return {
+    operation: op === '' || (CARD_OPERATIONS as readonly string[]).includes(op) ? (op as CardOperation | '') : 'createAndDeliver',
+    cardTemplateId: config.cardTemplateId ?? '',
+    target: target === 'user' || target === 'group' ? target : '',
+    userId: config.userId ?? '',
+    openConversationId: config.openConversationId ?? '',
+  };
+}
+
+function errorText(msg: Record<string, unknown>, fallback: string): string {
+  const e = msg['error'];
+  if (isNonEmptyString(e)) return e;
+  if (e && typeof e === 'object' && isNonEmptyString((e as { message?: unknown }).message)) return (e as { message: string }).message;
+  return fallback;
+}
+
+export = function (RED: NodeAPI): void {
+  function DingTalkCardNode(this: Node, config: CardNodeDef): void {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const runner = new ActionRunner(RED, node, config, TYPE);
+    const opts = nodeOptions(config);
+    const streamKey = (config.streamKey ?? '').trim() || DEFAULT_STREAM_KEY;
+    const idleSec = Number(config.streamIdleSec);
+    const idleMs = (Number.isFinite(idleSec) && idleSec > 0 ? idleSec : DEFAULT_IDLE_SEC) * 1000;
+    const streams = new Map<string, ActiveStream>();
+    const finished: string[] = [];
+    let closing = false;
+    runner.app?.register(node, {});
+
+    const t = runner.t;
+    const streamingStatus = (): ActionResult['status'] => ({
+      fill: 'blue',
+      shape: 'ring',
+      text: t('status.streaming', 'streaming (__count__ active)', { count: String(streams.size) }),
+    });
+
+    function forget(id: string): void {
+      const active = streams.get(id);
+      if (!active) return;
+      clearTimeout(active.idleTimer);
+      streams.delete(id);
+      finished.push(id);
+      if (finished.length > FINISHED_MEMORY) finished.shift();
+    }
+
+    function armIdleTimer(id: string, active: ActiveStream): void {
+      clearTimeout(active.idleTimer);
+      active.idleTimer = setTimeout(() => {
+        if (streams.get(id) !== active) return;
+        node.warn(t('warn.idle', 'No chunk for __seconds__ s on card __outTrackId__: finishing the stream.', { seconds: String(idleMs / 1000), outTrackId: id }));
+        forget(id);
+        active.streamer.finish().catch((err: unknown) => node.warn(runner.userError(err).message));
+      }, idleMs);
+    }
+
+    function streamFor(app: DingTalkAppNode, id: string): ActiveStream {
+      const existing = streams.get(id);
+      if (existing) return existing;
+      if (finished.includes(id)) {
+        throw new MsgInputError(
+          'streamFinished',
+          'msg.outTrackId',
+          `The stream into card ${id} has already finished (msg.complete, msg.error or the idle time); start a new card to stream again.`,
+          { outTrackId: id },
+        );
+      }
+      const active: ActiveStream = { streamer: undefined as unknown as CardStreamer, idleTimer: undefined, failure: undefined };
+      active.streamer = new CardStreamer(app.getApi(), {
+        outTrackId: id,
+        key: streamKey,
+        onError: (error) => {
+          active.failure = error;
+        },
+      });
+      streams.set(id, active);
+      return active;
+    }
+
+    async function stream(msg: Record<string, unknown>, app: DingTalkAppNode): Promise<ActionResult> {
+      const id = outTrackId(msg);
+      const chunk = streamChunk(msg);
+      const active = streamFor(app, id);
+      if (chunk.kind === 'append') {
+        if (chunk.text) active.streamer.append(chunk.text);
+        armIdleTimer(id, active);
+        const failure = active.failure;
+        if (failure) {
+          active.failure = undefined;
+          throw failure;
+        }
+        return { noOutput: true, status: streamingStatus() };
+      }
+      forget(id);
+      if (chunk.kind === 'finish') {
+        if (chunk.text) active.streamer.append(chunk.text);
+        await active.streamer.finish();
+      } else {
+        await active.streamer.fail(errorText(msg, chunk.text || t('status.streamFailed', 'stream marked failed')));
+      }
+      msg['dingtalkResponse'] = { outTrackId: id, text: active.streamer.text, updates: active.streamer.requestCount, failed: chunk.kind === 'fail' };
+      return chunk.kind === 'finish'
+        ? { status: { fill: 'green', shape: 'dot', text: t('status.finished', 'stream finished') } }
+        : { status: { fill: 'yellow', shape: 'dot', text: t('status.streamFailed', 'stream marked failed') } };
+    }
+
+    runner.listen(async (msg, app) => {
+      if (closing) throw new Error(t('errors.closing', 'The node is being redeployed; the message was not processed.'));
+      const operation = cardOperation(opts, msg);
+      if (operation === 'stream') return stream(msg, app);
+      if (operation === 'update') {
+        const id = outTrackId(msg);
+        const cardData = cardParamMap(msg.payload);
+        await updateCard(app.getApi(), { outTrackId: id, cardData, updateByKey: true });
+        msg['dingtalkResponse'] = { success: true, outTrackId: id };
+        return { status: { fill: 'green', shape: 'dot', text: t('status.updated', 'card updated') } };
+      }
+      const target = cardTarget(opts, msg);
+      const outcome = await createAndDeliverCard(app.getApi(), {
+        cardTemplateId: cardTemplateId(opts, msg),
+        ...(isNonEmptyString(msg['outTrackId']) ? { outTrackId: msg['outTrackId'].trim() } : {}),
+        cardData: cardParamMap(msg.payload),
+        // Always: without STREAM a card never calls back over our connection and its buttons do nothing.
+        callbackType: 'STREAM',
+        robotCode: app.robotCode,
+        ...(target.space === 'group' ? { conversationId: target.openConversationId } : { userId: target.userId }),
+      });
+      msg['outTrackId'] = outcome.outTrackId;
+      msg['dingtalkResponse'] = outcome;
+      return { status: { fill: 'green', shape: 'dot', text: t('status.created', 'card delivered') } };
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      closing = true;
+      runner.close();
+      const open = [...streams.values()];
+      for (const id of [...streams.keys()]) forget(id);
+      // Give the open cards their text and a finished state; whatever is not done in time is cut off.
+      let budget: NodeJS.Timeout | undefined;
+      const finishing = Promise.allSettled(open.map((s) => s.streamer.finish()));
+      const timeout = new Promise<void>((resolve) => {
+        budget = setTimeout(resolve, CLOSE_FINISH_BUDGET_MS);
+      });
+      void Promise.race([finishing, timeout]).then(() => {
+        clearTimeout(budget);
+        for (const s of open) s.streamer.close();
+        if (runner.app) runner.app.deregister(node, done);
+        else done();
+      });
+    });
+  }
+
+  RED.nodes.registerType(TYPE, DingTalkCardNode);
+};

@@ -1,0 +1,60 @@
+import type { Node, NodeAPI } from 'node-red';
+import { replyBySessionWebhook, sendToGroup, sendToUsers } from '../src/api/robot';
+import { chooseReplyRoute, replyContext } from '../src/nodes-input/dingtalk-reply';
+import { isNonEmptyString } from '../src/nodes-input/input-error';
+import { buildWebhookMessage, webhookToRobotApi, type ReplyType } from '../src/nodes-input/robot-message';
+import { ActionRunner, type ActionNodeDef } from './actions/common';
+
+const TYPE = 'dingtalk-reply';
+const REPLY_TYPES: readonly ReplyType[] = ['text', 'markdown', 'actionCard', 'raw'];
+
+interface ReplyNodeDef extends ActionNodeDef {
+  msgType?: string;
+  title?: string;
+  atSender?: boolean;
+  fallbackToApi?: boolean;
+}
+
+export = function (RED: NodeAPI): void {
+  function DingTalkReplyNode(this: Node, config: ReplyNodeDef): void {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const runner = new ActionRunner(RED, node, config, TYPE);
+    const msgType: ReplyType = REPLY_TYPES.includes(config.msgType as ReplyType) ? (config.msgType as ReplyType) : 'text';
+    const fallbackToApi = config.fallbackToApi === true;
+    const atSender = config.atSender === true;
+    runner.app?.register(node, {});
+
+    runner.listen(async (msg, app) => {
+      const ctx = replyContext(msg['dingtalk']);
+      const title = isNonEmptyString(msg['title']) ? msg['title'] : config.title || undefined;
+      const at = atSender && ctx.senderStaffId ? { atUserIds: [ctx.senderStaffId] } : undefined;
+      const message = buildWebhookMessage(msgType, msg.payload, { ...(title ? { title } : {}), ...(at ? { at } : {}) });
+      const api = app.getApi();
+      const route = chooseReplyRoute(ctx, api.clock.now(), fallbackToApi);
+      if (route.via === 'webhook') {
+        msg['dingtalkResponse'] = await replyBySessionWebhook(api, {
+          sessionWebhook: route.sessionWebhook,
+          message: message as Parameters<typeof replyBySessionWebhook>[1]['message'],
+          ...(ctx.sessionWebhookExpiredTime !== undefined ? { sessionWebhookExpiredTime: ctx.sessionWebhookExpiredTime } : {}),
+        });
+        return;
+      }
+      const robotCode = ctx.robotCode || app.robotCode;
+      const { msgKey, msgParam } = webhookToRobotApi(message);
+      msg['dingtalkResponse'] =
+        route.via === 'users'
+          ? await sendToUsers(api, { robotCode, userIds: route.userIds, msgKey, msgParam })
+          : await sendToGroup(api, { robotCode, openConversationId: route.openConversationId, msgKey, msgParam });
+      return { status: { fill: 'green', shape: 'dot', text: runner.t('status.sentByApi', 'sent via robot API') } };
+    });
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      runner.close();
+      if (runner.app) runner.app.deregister(node, done);
+      else done();
+    });
+  }
+
+  RED.nodes.registerType(TYPE, DingTalkReplyNode);
+};

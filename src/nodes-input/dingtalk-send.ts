@@ -1,0 +1,72 @@
+import { MsgInputError, idList, isNonEmptyString } from './input-error';
+import { buildRobotApiMessage, msgParamFrom, type RobotApiMessage, type SendType } from './robot-message';
+
+export type SendTargetOption = '' | 'users' | 'group';
+
+export interface SendNodeOptions {
+  target: SendTargetOption;
+  userIds: string;
+  openConversationId: string;
+  msgType: SendType;
+  msgKey: string;
+  msgParam: string;
+  title: string;
+}
+
+export type SendTarget = { to: 'users'; userIds: string[] } | { to: 'group'; openConversationId: string };
+
+const USERS_FORM = 'an array of userIds or a comma-separated string, e.g. "user1,user2"';
+
+function usersTarget(nodeIds: string, msgIds: unknown): SendTarget {
+  const ids = idList(nodeIds) ?? idList(msgIds);
+  if (!ids) {
+    throw new MsgInputError(
+      'missingUserIds',
+      'msg.userIds',
+      `No recipients: set the user ids in the node or msg.userIds as ${USERS_FORM}.`,
+      { expected: USERS_FORM },
+    );
+  }
+  return { to: 'users', userIds: ids };
+}
+
+function groupTarget(nodeId: string, msgId: unknown): SendTarget {
+  const id = isNonEmptyString(nodeId) ? nodeId.trim() : isNonEmptyString(msgId) ? msgId.trim() : undefined;
+  if (!id) {
+    throw new MsgInputError(
+      'missingConversation',
+      'msg.openConversationId',
+      'No group: set the openConversationId in the node or msg.openConversationId (the conversationId of a group message, cid...).',
+    );
+  }
+  return { to: 'group', openConversationId: id };
+}
+
+/** Node target first; with none set in the node, msg.userIds sends to users and msg.openConversationId to a group. */
+export function sendTarget(opts: SendNodeOptions, msg: Record<string, unknown>): SendTarget {
+  if (opts.target === 'users') return usersTarget(opts.userIds, msg['userIds']);
+  if (opts.target === 'group') return groupTarget(opts.openConversationId, msg['openConversationId']);
+  if (msg['userIds'] !== undefined) return usersTarget('', msg['userIds']);
+  if (msg['openConversationId'] !== undefined) return groupTarget('', msg['openConversationId']);
+  throw new MsgInputError(
+    'missingTarget',
+    'msg.userIds',
+    `No recipient: choose users or a group in the node, or set msg.userIds (${USERS_FORM}) or msg.openConversationId.`,
+  );
+}
+
+/** msg.msgKey + msg.msgParam win; then the node's custom msgKey; then msg.payload shaped by the node's message type. */
+export function sendMessage(opts: SendNodeOptions, msg: Record<string, unknown>): RobotApiMessage {
+  if (isNonEmptyString(msg['msgKey'])) {
+    return { msgKey: msg['msgKey'].trim(), msgParam: msgParamFrom(msg['msgParam'] ?? {}, 'msg.msgParam') };
+  }
+  if (opts.msgType === 'custom') {
+    if (!isNonEmptyString(opts.msgKey)) {
+      throw new MsgInputError('missingMsgKey', 'msg.msgKey', 'Message type "msgKey" needs a msgKey in the node or msg.msgKey (e.g. sampleText).');
+    }
+    const param = msg['msgParam'] !== undefined ? msgParamFrom(msg['msgParam'], 'msg.msgParam') : msgParamFrom(opts.msgParam || '{}', 'msgParam (node)');
+    return { msgKey: opts.msgKey.trim(), msgParam: param };
+  }
+  const title = isNonEmptyString(msg['title']) ? msg['title'] : opts.title || undefined;
+  return buildRobotApiMessage(opts.msgType, msg['payload'], title ? { title } : {});
+}

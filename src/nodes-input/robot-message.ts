@@ -1,0 +1,237 @@
+import { z } from 'zod';
+import {
+  markdownMessage,
+  sampleActionCard,
+  sampleActionCardButtons,
+  sampleImageMsg,
+  sampleLink,
+  sampleMarkdown,
+  sampleText,
+  textMessage,
+  type RobotMessage,
+} from '../api/messages';
+import { MsgInputError, parseMsgProperty } from './input-error';
+
+/**
+ * msg.payload -> robot message, in the two wire forms DingTalk has (protocol.md §6.3-6.4):
+ * the session-webhook body (`{msgtype, text|markdown|actionCard|link, at}`) and the OpenAPI `msgKey` + `msgParam`.
+ * Shared by dingtalk-reply (webhook, with the robot API as fallback) and dingtalk-send (robot API).
+ */
+
+export const ActionCardButtonSchema = z.looseObject({ title: z.string().min(1), actionURL: z.string().min(1) });
+
+export const ActionCardPayloadSchema = z.looseObject({
+  title: z.string().min(1),
+  text: z.string().min(1),
+  singleTitle: z.string().min(1).optional(),
+  singleURL: z.string().min(1).optional(),
+  btnOrientation: z.enum(['0', '1']).optional(),
+  btns: z.array(ActionCardButtonSchema).min(1).max(5).optional(),
+});
+export type ActionCardPayload = z.infer<typeof ActionCardPayloadSchema>;
+const ACTION_CARD_FORM =
+  '{ title, text, singleTitle, singleURL } or { title, text, btns: [{ title, actionURL }, ...] } (markdown text, 1-5 buttons)';
+
+export const MarkdownPayloadSchema = z.looseObject({ title: z.string().min(1), text: z.string().min(1) });
+const MARKDOWN_FORM = 'a markdown string (title from msg.title or the node) or { title, text }';
+
+export const LinkPayloadSchema = z.looseObject({
+  title: z.string().min(1),
+  text: z.string().min(1),
+  messageUrl: z.string().min(1),
+  picUrl: z.string().optional(),
+});
+const LINK_FORM = '{ title, text, messageUrl, picUrl? }';
+
+export const RawWebhookMessageSchema = z.looseObject({ msgtype: z.string().min(1) });
+export type WebhookMessage = z.infer<typeof RawWebhookMessageSchema>;
+
+export type At = { atUserIds: string[] } & Record<string, unknown>;
+
+/** One message in OpenAPI form; `msgParam` is sent JSON-encoded. */
+export type RobotApiMessage = RobotMessage;
+
+const TextSchema = z.string().min(1, 'empty text');
+
+export function textContent(payload: unknown, property = 'msg.payload'): string {
+  if (typeof payload === 'number' || typeof payload === 'boolean') return String(payload);
+  return parseMsgProperty(TextSchema, payload, property, 'a string (the text to send); use a template or change node to turn an object into text');
+}
+
+/** Title DingTalk shows in the chat list for markdown/action cards when none is given: the first line, without `#`. */
+export function titleFromText(text: string): string {
+  const first = text.split('\n').find((l) => l.trim() !== '') ?? '';
+  const clean = first.replace(/^[#>*\-\s]+/, '').trim();
+  return (clean || 'Message').slice(0, 40);
+}
+
+export function markdownContent(payload: unknown, title: string | undefined): { title: string; text: string } {
+  if (typeof payload === 'string') {
+    if (payload.trim() === '') throw new MsgInputError('emptyPayload', 'msg.payload', `msg.payload is an empty string. Expected ${MARKDOWN_FORM}.`);
+    return { title: title || titleFromText(payload), text: payload };
+  }
+  if (payload !== null && typeof payload === 'object' && !Array.isArray(payload) && title && !('title' in payload)) {
+    payload = { ...payload, title };
+  }
+  const md = parseMsgProperty(MarkdownPayloadSchema, payload, 'msg.payload', MARKDOWN_FORM);
+  return { title: md.title, text: md.text };
+}
+
+export function actionCardContent(payload: unknown): ActionCardPayload {
+  const card = parseMsgProperty(ActionCardPayloadSchema, payload, 'msg.payload', ACTION_CARD_FORM);
+  const single = card.singleTitle !== undefined && card.singleURL !== undefined;
+  if (!single && !card.btns) {
+    throw new MsgInputError(
+      'invalidProperty',
+      'msg.payload',
+      `msg.payload has no button: set singleTitle + singleURL or btns. Expected ${ACTION_CARD_FORM}.`,
+      { property: 'msg.payload', reason: 'no button', got: 'an object', expected: ACTION_CARD_FORM },
+    );
+  }
+  return card;
+}
+
+export function linkContent(payload: unknown): z.infer<typeof LinkPayloadSchema> {
+  return parseMsgProperty(LinkPayloadSchema, payload, 'msg.payload', LINK_FORM);
+}
+
+export function rawWebhookMessage(payload: unknown): WebhookMessage {
+  return parseMsgProperty(
+    RawWebhookMessageSchema,
+    payload,
+    'msg.payload',
+    'a complete robot message object such as { msgtype: "text", text: { content: "hi" } }',
+  );
+}
+
+export type ReplyType = 'text' | 'markdown' | 'actionCard' | 'raw';
+
+/** Builds the session-webhook body for dingtalk-reply. `at` mentions are put in the text too, which is what renders them. */
+export function buildWebhookMessage(type: ReplyType, payload: unknown, opts: { title?: string; at?: At }): WebhookMessage {
+  const at = opts.at;
+  switch (type) {
+    case 'text':
+      return textMessage(textContent(payload), at);
+    case 'markdown': {
+      const md = markdownContent(payload, opts.title);
+      return markdownMessage(md.title, md.text, at);
+    }
+    case 'actionCard': {
+      const card = actionCardContent(payload);
+      return { msgtype: 'actionCard', actionCard: card };
+    }
+    case 'raw': {
+      const message = rawWebhookMessage(payload);
+      if (!at) return message;
+      const existing = (message['at'] ?? {}) as Record<string, unknown>;
+      const ids = Array.isArray(existing['atUserIds']) ? (existing['atUserIds'] as unknown[]).map(String) : [];
+      return { ...message, at: { ...existing, atUserIds: [...new Set([...ids, ...at.atUserIds])] } };
+    }
+  }
+}
+
+function str(value: unknown): string {
+  return typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
+}
+
+/** Action card -> the matching `sampleActionCard*` template (single button, 2-5 vertical, or 2 horizontal). */
+export function actionCardToRobotApi(card: ActionCardPayload): RobotApiMessage {
+  const btns = card.btns ?? [];
+  if (card.singleTitle !== undefined && card.singleURL !== undefined && btns.length === 0) {
+    return sampleActionCard({ title: card.title, text: card.text, singleTitle: card.singleTitle, singleURL: card.singleURL });
+  }
+  if (btns.length === 1) {
+    return sampleActionCard({ title: card.title, text: card.text, singleTitle: btns[0]!.title, singleURL: btns[0]!.actionURL });
+  }
+  // The robot API has exactly one side-by-side template, for two buttons; otherwise stack them.
+  const horizontal = card.btnOrientation === '1' && btns.length === 2;
+  return sampleActionCardButtons(card.title, card.text, btns, horizontal);
+}
+
+/**
+ * Webhook body -> OpenAPI form, for replying through the robot API once the session webhook has expired.
+ * The OpenAPI send path cannot @mention, so `at` is dropped (the `@id` text stays).
+ */
+export function webhookToRobotApi(message: WebhookMessage): RobotApiMessage {
+  const part = (key: string): Record<string, unknown> => {
+    const v = message[key];
+    return v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+  };
+  switch (message.msgtype) {
+    case 'text':
+      return sampleText(str(part('text')['content']));
+    case 'markdown':
+      return sampleMarkdown(str(part('markdown')['title']), str(part('markdown')['text']));
+    case 'link': {
+      const l = part('link');
+      return sampleLink({ title: str(l['title']), text: str(l['text']), messageUrl: str(l['messageUrl']), picUrl: str(l['picUrl']) });
+    }
+    case 'actionCard':
+      return actionCardToRobotApi(parseMsgProperty(ActionCardPayloadSchema, message['actionCard'], 'msg.payload.actionCard', ACTION_CARD_FORM));
+    default:
+      throw new MsgInputError(
+        'notSendableByApi',
+        'msg.payload.msgtype',
+        `A "${message.msgtype}" message cannot be sent through the robot API; use text, markdown, link or actionCard.`,
+        { msgtype: message.msgtype },
+      );
+  }
+}
+
+export type SendType = 'auto' | 'text' | 'markdown' | 'image' | 'link' | 'actionCard' | 'custom';
+
+/** A msgParam given as an object or a JSON string; values must end up strings (DingTalk templates take strings). */
+export function msgParamFrom(value: unknown, property: string): Record<string, string> {
+  let v = value;
+  if (typeof v === 'string') {
+    try {
+      v = JSON.parse(v) as unknown;
+    } catch {
+      throw new MsgInputError('invalidProperty', property, `${property} is a string but not JSON. Expected an object such as { "content": "hi" } or its JSON text.`, {
+        property,
+        reason: 'not JSON',
+        got: 'a string',
+        expected: 'an object or JSON text',
+      });
+    }
+  }
+  const obj = parseMsgProperty(z.record(z.string(), z.unknown()), v, property, 'an object such as { "content": "hi" } (or its JSON text)');
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(obj)) out[k] = typeof val === 'string' ? val : JSON.stringify(val ?? '');
+  return out;
+}
+
+/** msg.payload -> OpenAPI message for dingtalk-send's configured type. */
+export function buildRobotApiMessage(type: Exclude<SendType, 'custom'>, payload: unknown, opts: { title?: string }): RobotApiMessage {
+  switch (type) {
+    case 'auto':
+      if (payload !== null && typeof payload === 'object' && !Array.isArray(payload) && !Buffer.isBuffer(payload)) {
+        const p = payload as Record<string, unknown>;
+        if (typeof p['msgKey'] === 'string' && p['msgParam'] !== undefined) {
+          return { msgKey: p['msgKey'], msgParam: msgParamFrom(p['msgParam'], 'msg.payload.msgParam') };
+        }
+        if (typeof p['msgtype'] === 'string') return webhookToRobotApi(p as WebhookMessage);
+      }
+      return sampleText(textContent(payload));
+    case 'text':
+      return sampleText(textContent(payload));
+    case 'markdown': {
+      const md = markdownContent(payload, opts.title);
+      return sampleMarkdown(md.title, md.text);
+    }
+    case 'image': {
+      const photoURL =
+        typeof payload === 'string'
+          ? payload
+          : parseMsgProperty(z.looseObject({ photoURL: z.string().min(1) }), payload, 'msg.payload', 'an image URL or mediaId string, or { photoURL }').photoURL;
+      if (photoURL.trim() === '') throw new MsgInputError('emptyPayload', 'msg.payload', 'msg.payload is empty. Expected an image URL or mediaId string, or { photoURL }.');
+      return sampleImageMsg(photoURL);
+    }
+    case 'link': {
+      const l = linkContent(payload);
+      return sampleLink({ title: l.title, text: l.text, messageUrl: l.messageUrl, picUrl: l.picUrl ?? '' });
+    }
+    case 'actionCard':
+      return actionCardToRobotApi(actionCardContent(payload));
+  }
+}
