@@ -1,0 +1,80 @@
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { EventAckStatus } from '../src/stream/frames';
+import { FlowCompletionTracker, type HooksApi } from './shared/flow-completion';
+import { attachTrigger } from './shared/trigger';
+
+interface EventInConfig extends NodeDef {
+  app?: string;
+  /** Comma- or space-separated event types; empty = all. */
+  eventTypes?: string;
+  /** `emit` (SUCCESS once sent, default) or `flow` (wait for the flow: LATER on error or timeout). */
+  ackPolicy?: string;
+  /** Seconds to wait for the flow under the `flow` policy. */
+  ackTimeout?: string | number;
+}
+
+const DEFAULT_ACK_TIMEOUT_S = 10;
+
+function eventTypeList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(/[\s,]+/)
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+/**
+ * RED.hooks is part of the node API since Node-RED 1.3; node-red-node-test-helper leaves it out, and there the
+ * runtime's own instance is the one in @node-red/util.
+ */
+function hooksOf(RED: NodeAPI): HooksApi {
+  const hooks = (RED as unknown as { hooks?: HooksApi }).hooks;
+  if (hooks) return hooks;
+  return (require('@node-red/util') as { hooks: HooksApi }).hooks;
+}
+
+export = function (RED: NodeAPI): void {
+  function DingTalkEventInNode(this: Node, config: EventInConfig): void {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const wanted = new Set(eventTypeList(config.eventTypes));
+    const waitForFlow = config.ackPolicy === 'flow';
+    const timeoutS = Number(config.ackTimeout);
+    const timeoutMs = (Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS : DEFAULT_ACK_TIMEOUT_S) * 1000;
+    const tracker = waitForFlow ? new FlowCompletionTracker(hooksOf(RED), `dingtalk-event-in-${node.id}`) : undefined;
+
+    const app = attachTrigger(
+      RED,
+      node,
+      config.app,
+      { events: true },
+      (stream) =>
+        stream.onEvent(async (push): Promise<EventAckStatus> => {
+          const eventType = push.headers.eventType ?? push.headers.topic;
+          // Not ours: taken all the same, or DingTalk would re-push it forever.
+          if (wanted.size > 0 && !wanted.has(eventType)) return 'SUCCESS';
+          const msg = { _msgid: RED.util.generateId(), topic: eventType, payload: push.data, dingtalk: { ...push.headers } };
+          if (!tracker) {
+            node.send(msg);
+            return 'SUCCESS';
+          }
+          const outcome = tracker.track(msg._msgid, timeoutMs);
+          node.send(msg);
+          tracker.sent(msg._msgid);
+          const result = await outcome;
+          if (result === 'finished') return 'SUCCESS';
+          node.warn(
+            RED._(result === 'failed' ? 'dingtalk-event-in.warn.later' : 'dingtalk-event-in.warn.timeout', {
+              eventType,
+              eventId: push.headers.eventId ?? push.headers.messageId,
+              seconds: String(timeoutMs / 1000),
+            }),
+          );
+          return 'LATER';
+        }),
+      () => tracker?.dispose(),
+    );
+    if (!app) tracker?.dispose();
+  }
+
+  RED.nodes.registerType('dingtalk-event-in', DingTalkEventInNode);
+};

@@ -1,0 +1,43 @@
+import type { Node, NodeAPI } from 'node-red';
+import type { OpenApiClient } from '../../src/api/http';
+import type { StreamClientApi } from '../../src/stream/types';
+
+/** What a node tells its app it needs, so the app subscribes to exactly those Stream topics. */
+export interface AppNeeds {
+  robot?: boolean;
+  events?: boolean;
+  card?: boolean;
+}
+
+/**
+ * The `dingtalk-stream-app` config node as the other nodes see it (docs/dev/CONTRACTS.md).
+ * One StreamClient and one OpenApiClient per app, shared by every node that references it.
+ */
+export interface DingTalkAppNode extends Node {
+  /** Config, default the clientId. */
+  readonly robotCode: string;
+  readonly apiBase: string;
+  /** How long the Stream client waits for a card-callback answer before it answers DingTalk with "no change". */
+  readonly callbackDeadlineMs: number;
+  /** One per app, created on first use, closed with the config node. */
+  getApi(): OpenApiClient;
+  /** One per app. */
+  getStream(): StreamClientApi;
+  /** Status fan-out + tells the app what the node needs subscribed. Call in the node constructor. */
+  register(node: Node, needs: AppNeeds): void;
+  /** Call from the node's close handler; removes only what this node added. */
+  deregister(node: Node, done: () => void): void;
+}
+
+export const APP_NODE_TYPE = 'dingtalk-stream-app';
+
+/**
+ * Finds the app a node's `app` property points at. Returns null when it is missing or is not an app node,
+ * so callers show the "no app configured" status instead of crashing.
+ */
+export function findApp(RED: NodeAPI, appId: unknown): DingTalkAppNode | null {
+  if (typeof appId !== 'string' || appId === '') return null;
+  const node = RED.nodes.getNode(appId) as Node | null;
+  if (!node || node.type !== APP_NODE_TYPE) return null;
+  return node as DingTalkAppNode;
+}

@@ -1,0 +1,105 @@
+import { z } from 'zod';
+import { CardCallbackResponseSchema, CardPrivateDataSchema, type CardCallback, type CardCallbackResponse } from '../../src/stream/frames';
+
+/**
+ * Card callback -> msg.payload, and msg.payload of dingtalk-card-response -> the answer DingTalk merges into the card.
+ * No Node-RED here.
+ */
+
+export interface CardActionPayload {
+  outTrackId: string;
+  userId?: string;
+  corpId?: string;
+  type?: string;
+  spaceType?: string;
+  spaceId?: string;
+  /** Ids of the clicked component(s). */
+  actionIds: string[];
+  /** The button's "回传参数" (callback parameters). */
+  params: Record<string, unknown>;
+  /** The callback as received, for anything not lifted out above. */
+  callback: CardCallback;
+}
+
+function parsePrivateData(json: string | undefined): { actionIds: string[]; params: Record<string, unknown> } | undefined {
+  if (!json) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    return undefined;
+  }
+  const parsed = CardPrivateDataSchema.safeParse(value);
+  if (!parsed.success || !parsed.data.cardPrivateData) return undefined;
+  return {
+    actionIds: parsed.data.cardPrivateData.actionIds ?? [],
+    params: parsed.data.cardPrivateData.params ?? {},
+  };
+}
+
+/** `content` and `value` carry the same cardPrivateData (protocol.md §2.4); whichever parses wins. */
+export function cardActionPayload(callback: CardCallback): CardActionPayload {
+  const action = parsePrivateData(callback.content) ?? parsePrivateData(callback.value) ?? { actionIds: [], params: {} };
+  const payload: CardActionPayload = { outTrackId: callback.outTrackId, actionIds: action.actionIds, params: action.params, callback };
+  for (const key of ['userId', 'corpId', 'type', 'spaceType', 'spaceId'] as const) {
+    if (callback[key] !== undefined) payload[key] = callback[key];
+  }
+  return payload;
+}
+
+const ANSWER_KEYS = ['cardData', 'privateData', 'userPrivateData', 'cardUpdateOptions'];
+
+/** Flat form: `{ status: "done", count: 3 }` -> cardParamMap (values become strings, DingTalk wants strings). */
+const FlatParamsSchema = z
+  .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+  .transform((params) => Object.fromEntries(Object.entries(params).map(([k, v]) => [k, String(v)])));
+
+/** Without explicit options an answer merges by key, so answering one field does not blank the others. */
+export function withMergeByKey(answer: CardCallbackResponse): CardCallbackResponse {
+  return {
+    ...answer,
+    cardUpdateOptions: { updateCardDataByKey: true, updatePrivateDataByKey: true, ...answer.cardUpdateOptions },
+  };
+}
+
+export type CardAnswerParse = { ok: true; answer: CardCallbackResponse } | { ok: false; reason: string };
+
+function describeIssue(error: z.ZodError, root: string): string {
+  const issue = error.issues[0];
+  const path = issue && issue.path.length > 0 ? `${root}.${issue.path.map(String).join('.')}` : root;
+  return `${path}: ${issue?.message ?? 'invalid'}`;
+}
+
+/**
+ * msg.payload is either a full answer (`{ cardData?, privateData?, userPrivateData?, cardUpdateOptions? }`) or a flat
+ * object of strings for the card's public data.
+ */
+export function parseCardAnswer(payload: unknown): CardAnswerParse {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+    return { ok: false, reason: `msg.payload: expected an object, got ${Array.isArray(payload) ? 'an array' : payload === null ? 'null' : typeof payload}` };
+  }
+  const isFullAnswer = Object.keys(payload).some((key) => ANSWER_KEYS.includes(key));
+  if (isFullAnswer) {
+    const parsed = CardCallbackResponseSchema.safeParse(payload);
+    return parsed.success ? { ok: true, answer: withMergeByKey(parsed.data) } : { ok: false, reason: describeIssue(parsed.error, 'msg.payload') };
+  }
+  const parsed = FlatParamsSchema.safeParse(payload);
+  if (!parsed.success) return { ok: false, reason: describeIssue(parsed.error, 'msg.payload') };
+  return { ok: true, answer: withMergeByKey({ cardData: { cardParamMap: parsed.data } }) };
+}
+
+/** What dingtalk-card-in puts on msg._dingtalkCard for dingtalk-card-response (like msg.res for http response). */
+export interface CardResponder {
+  messageId: string;
+  /** True when the answer went out; false when the deadline had passed or the callback was already answered. */
+  respond(answer: CardCallbackResponse): boolean;
+}
+
+export function isCardResponder(value: unknown): value is CardResponder {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as Record<string, unknown>)['respond'] === 'function' &&
+    typeof (value as Record<string, unknown>)['messageId'] === 'string'
+  );
+}

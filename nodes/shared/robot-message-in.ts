@@ -1,0 +1,110 @@
+import type { RobotMessage } from '../../src/stream/frames';
+import type { Push } from '../../src/stream/types';
+
+/**
+ * Robot message -> Node-RED msg, and the robot-in node's filters. No Node-RED here so the shape is tested directly.
+ * The msg.dingtalk shape is what dingtalk-reply / dingtalk-file / dingtalk-card read (docs/dev/CONTRACTS.md).
+ */
+
+export type ChatFilter = 'both' | 'single' | 'group';
+export type KeywordMode = 'contains' | 'regex';
+
+export interface RobotInFilterOptions {
+  chat: ChatFilter;
+  /** Allowed msgtypes; empty = all. */
+  msgtypes: readonly string[];
+  keyword: string;
+  keywordMode: KeywordMode;
+}
+
+export type RobotMessageFilter = (message: RobotMessage, text: string | undefined) => boolean;
+
+export type CompiledFilter = { ok: true; matches: RobotMessageFilter } | { ok: false; pattern: string; reason: string };
+
+export const SINGLE_CHAT = '1';
+export const GROUP_CHAT = '2';
+
+/**
+ * DingTalk usually strips the robot's @name from the text and leaves the space after it. Should the @name still be
+ * there, it can only be recognised when the robot is the only one mentioned: then a leading @word is the robot's.
+ */
+const LEADING_MENTION = /^@\S+\s+/;
+
+function onlyRobotMentioned(message: RobotMessage): boolean {
+  if (message.conversationType !== GROUP_CHAT || !message.isInAtList) return false;
+  return (message.atUsers ?? []).every((user) => !user.staffId && (!message.chatbotUserId || user.dingtalkId === message.chatbotUserId));
+}
+
+export function messageText(message: RobotMessage): string | undefined {
+  if (message.msgtype === 'text' && message.text) {
+    let text = message.text.content.trim();
+    if (onlyRobotMentioned(message)) text = text.replace(LEADING_MENTION, '').trim();
+    return text;
+  }
+  const content = message.content as Record<string, unknown> | undefined;
+  if (message.msgtype === 'richText' && Array.isArray(content?.['richText'])) {
+    const parts = (content['richText'] as unknown[])
+      .map((part) => (part && typeof part === 'object' ? (part as Record<string, unknown>)['text'] : undefined))
+      .filter((text): text is string => typeof text === 'string');
+    return parts.length > 0 ? parts.join('').trim() : undefined;
+  }
+  if (message.msgtype === 'audio' && typeof content?.['recognition'] === 'string') return content['recognition'];
+  return undefined;
+}
+
+/** The first downloadCode of a file/picture/audio/video message or of a richText's first picture. */
+export function downloadCodeOf(message: RobotMessage): string | undefined {
+  const content = message.content as Record<string, unknown> | undefined;
+  if (!content) return undefined;
+  if (typeof content['downloadCode'] === 'string') return content['downloadCode'];
+  if (Array.isArray(content['richText'])) {
+    for (const part of content['richText'] as unknown[]) {
+      const code = part && typeof part === 'object' ? (part as Record<string, unknown>)['downloadCode'] : undefined;
+      if (typeof code === 'string') return code;
+    }
+  }
+  return undefined;
+}
+
+export type RobotInMsg = {
+  topic: string;
+  payload: unknown;
+  dingtalk: RobotMessage & { messageId: string; downloadCode?: string };
+};
+
+export function robotMessageToMsg(push: Push<RobotMessage>, text: string | undefined): RobotInMsg {
+  const message = push.data;
+  const downloadCode = downloadCodeOf(message);
+  const dingtalk: RobotInMsg['dingtalk'] = { ...message, messageId: push.headers.messageId };
+  if (downloadCode !== undefined) dingtalk.downloadCode = downloadCode;
+  const payload = message.msgtype === 'text' ? (text ?? '') : (message.content ?? {});
+  return { topic: message.conversationId, payload, dingtalk };
+}
+
+export function compileRobotFilter(options: RobotInFilterOptions): CompiledFilter {
+  const keyword = options.keyword.trim();
+  let keywordTest: ((text: string) => boolean) | undefined;
+  if (keyword) {
+    if (options.keywordMode === 'regex') {
+      let re: RegExp;
+      try {
+        re = new RegExp(keyword);
+      } catch (error) {
+        return { ok: false, pattern: keyword, reason: error instanceof Error ? error.message : String(error) };
+      }
+      keywordTest = (text) => re.test(text);
+    } else {
+      const needle = keyword.toLowerCase();
+      keywordTest = (text) => text.toLowerCase().includes(needle);
+    }
+  }
+  const types = new Set(options.msgtypes.filter((type) => type));
+  const matches: RobotMessageFilter = (message, text) => {
+    if (options.chat === 'single' && message.conversationType !== SINGLE_CHAT) return false;
+    if (options.chat === 'group' && message.conversationType !== GROUP_CHAT) return false;
+    if (types.size > 0 && !types.has(message.msgtype)) return false;
+    if (keywordTest && (text === undefined || !keywordTest(text))) return false;
+    return true;
+  };
+  return { ok: true, matches };
+}

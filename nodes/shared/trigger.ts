@@ -1,0 +1,39 @@
+import type { Node, NodeAPI } from 'node-red';
+import type { StreamClientApi, Unsubscribe } from '../../src/stream/types';
+import { findApp, type AppNeeds, type DingTalkAppNode } from './app-node';
+import { configErrorStatus } from './status';
+
+/**
+ * The part every trigger node shares: find the app, register for status and subscriptions, subscribe, and undo
+ * exactly that on close. `subscribe` returns the Unsubscribe it got from the stream.
+ * Returns the app, or null when the node has none (the node then shows a red status and does nothing).
+ */
+export function attachTrigger(
+  RED: NodeAPI,
+  node: Node,
+  appId: unknown,
+  needs: AppNeeds,
+  subscribe: (stream: StreamClientApi, app: DingTalkAppNode) => Unsubscribe,
+  onClose?: () => void,
+): DingTalkAppNode | null {
+  const app = findApp(RED, appId);
+  if (!app) {
+    node.status(configErrorStatus(RED._(`${node.type}.status.noApp`)));
+    return null;
+  }
+  app.register(node, needs);
+  let unsubscribe: Unsubscribe | undefined;
+  try {
+    unsubscribe = subscribe(app.getStream(), app);
+  } catch (error) {
+    // Missing credentials: register() has already put the reason on the status dot.
+    node.debug(error instanceof Error ? error.message : String(error));
+  }
+  node.on('close', (_removed: boolean, done: () => void) => {
+    unsubscribe?.();
+    unsubscribe = undefined;
+    onClose?.();
+    app.deregister(node, done);
+  });
+  return app;
+}

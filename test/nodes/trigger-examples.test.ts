@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { OpenApiClient } from '../../src/api/http';
+import { SIMULATOR_APP, type DingTalkSimulator } from '../../src/simulator';
+import { ALL_MODULES, TAB, ackData, helper, restoreSettings, startSim, useFastSettings } from './trigger-support';
+
+const CORE = '@node-red/nodes/core';
+const coreModules: unknown[] = [
+  require(`${CORE}/function/10-function.js`),
+  require(`${CORE}/function/10-switch.js`),
+  require(`${CORE}/common/21-debug.js`),
+  require(`${CORE}/common/90-comment.js`),
+];
+
+/** An example flow as shipped, put on a tab, with its app pointed at the simulator (credentials are never in examples). */
+function exampleFlow(file: string, sim: DingTalkSimulator): { flow: Record<string, unknown>[]; credentials: Record<string, unknown> } {
+  const nodes = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'examples', file), 'utf8')) as Record<string, unknown>[];
+  const credentials: Record<string, unknown> = {};
+  const flow = nodes.map((node) => {
+    if (node['type'] === 'dingtalk-stream-app') {
+      credentials[String(node['id'])] = { clientId: SIMULATOR_APP.clientId, clientSecret: SIMULATOR_APP.clientSecret };
+      return { ...node, apiBase: sim.apiBase };
+    }
+    return { ...node, z: TAB.id };
+  });
+  return { flow: [TAB, ...flow], credentials };
+}
+
+function status(ack: { ack: unknown }): string {
+  return String(ackData(ack.ack)['status']);
+}
+
+describe('example flows (triggers)', function () {
+  let sim: DingTalkSimulator;
+
+  before(async () => {
+    await helper.startServer();
+    useFastSettings();
+  });
+  after(async () => {
+    restoreSettings();
+    await helper.stopServer();
+  });
+  beforeEach(async () => {
+    sim = await startSim();
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await sim.stop();
+  });
+
+  it('card-in-and-response.json: a click on "accept" marks the card approved and keeps its other fields', async () => {
+    const api = new OpenApiClient({ clientId: SIMULATOR_APP.clientId, clientSecret: SIMULATOR_APP.clientSecret, apiBase: sim.apiBase });
+    await api.call(
+      { method: 'POST', path: '/v1.0/card/instances', body: { cardTemplateId: 'tpl.schema', outTrackId: 'leave-1', cardData: { cardParamMap: { title: 'Leave', status: 'Pending' } }, callbackType: 'STREAM' } },
+      z.looseObject({}),
+    );
+    await api.close();
+    const { flow, credentials } = exampleFlow('card-in-and-response.json', sim);
+    await helper.load([...ALL_MODULES, ...coreModules], flow, credentials);
+    await sim.waitForConnection();
+    const push = sim.cardCallback({ outTrackId: 'leave-1', userId: 'manager1', params: { action: 'accept' } });
+    await push.acked;
+    assert.deepEqual(sim.card('leave-1')!.cardParamMap, { title: 'Leave', status: 'Approved', decidedBy: 'manager1' });
+  });
+
+  it('event-in.json: a handled approval is acked SUCCESS, a failing one LATER (and re-pushed)', async () => {
+    const { flow, credentials } = exampleFlow('event-in.json', sim);
+    await helper.load([...ALL_MODULES, ...coreModules], flow, credentials);
+    await sim.waitForConnection();
+    const good = sim.event('bpms_instance_change', { processInstanceId: 'p1', type: 'finish', result: 'agree', title: 'Leave' });
+    assert.equal(status(await good.acked), 'SUCCESS');
+    const started = sim.event('bpms_instance_change', { processInstanceId: 'p2', type: 'start' });
+    assert.equal(status(await started.acked), 'SUCCESS');
+    const bad = sim.event('bpms_instance_change', { type: 'finish', result: 'agree' });
+    assert.equal(status(await sim.waitForAck((a) => a.pushId === bad.pushId)), 'LATER');
+    await sim.waitFor(() => sim.acks.filter((a) => a.pushId === bad.pushId).length >= 2, 5000, 'the re-push to be acked again');
+  });
+});
