@@ -87,9 +87,9 @@ describe('package scorecard', () => {
     const run = promisify(execFile);
     const ourNode = semver.minVersion(pkg.engines?.node ?? '')?.version ?? '20.0.0';
     for (const [dep, range] of Object.entries(pkg.dependencies ?? {})) {
-      const { stdout } = await run('npm', ['view', dep, 'versions', 'engines', '--json'], { timeout: 30_000 });
-      const view = JSON.parse(stdout) as { versions: string[] };
-      const stable = view.versions.filter((v) => semver.prerelease(v) === null);
+      const { stdout } = await run('npm', ['view', dep, 'versions', '--json'], { timeout: 30_000 });
+      const versions = JSON.parse(stdout) as string[];
+      const stable = versions.filter((v) => semver.prerelease(v) === null);
       const majors = [...new Set(stable.map((v) => semver.major(v)))].sort((a, b) => b - a);
       let supported: number | undefined;
       for (const major of majors) {
