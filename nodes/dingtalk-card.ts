@@ -14,8 +14,10 @@ import {
   type CardOperation,
 } from '../src/nodes-input/dingtalk-card';
 import { MsgInputError, isNonEmptyString } from '../src/nodes-input/input-error';
-import { ActionRunner, type ActionNodeDef, type ActionResult } from './actions/common';
+import { ActionRunner, type ActionNodeDef, type ActionResult } from './shared/action-runner';
 import type { DingTalkAppNode } from './shared/app-node';
+import { withBudget } from './shared/budget';
+import { doneStatus, partialStatus } from './shared/status';
 
 const TYPE = 'dingtalk-card';
 const DEFAULT_STREAM_KEY = 'content';
@@ -73,7 +75,6 @@ export = function (RED: NodeAPI): void {
     const streams = new Map<string, ActiveStream>();
     const finished: string[] = [];
     let closing = false;
-    runner.app?.register(node, {});
 
     const t = runner.t;
     const streamingStatus = (): ActionResult['status'] => ({
@@ -147,8 +148,8 @@ export = function (RED: NodeAPI): void {
       }
       msg['dingtalkResponse'] = { outTrackId: id, text: active.streamer.text, updates: active.streamer.requestCount, failed: chunk.kind === 'fail' };
       return chunk.kind === 'finish'
-        ? { status: { fill: 'green', shape: 'dot', text: t('status.finished', 'stream finished') } }
-        : { status: { fill: 'yellow', shape: 'dot', text: t('status.streamFailed', 'stream marked failed') } };
+        ? { status: doneStatus(t('status.finished', 'stream finished')) }
+        : { status: partialStatus(t('status.streamFailed', 'stream marked failed')) };
     }
 
     runner.listen(async (msg, app) => {
@@ -160,7 +161,7 @@ export = function (RED: NodeAPI): void {
         const cardData = cardParamMap(msg.payload);
         await updateCard(app.getApi(), { outTrackId: id, cardData, updateByKey: true });
         msg['dingtalkResponse'] = { success: true, outTrackId: id };
-        return { status: { fill: 'green', shape: 'dot', text: t('status.updated', 'card updated') } };
+        return { status: doneStatus(t('status.updated', 'card updated')) };
       }
       const target = cardTarget(opts, msg);
       const outcome = await createAndDeliverCard(app.getApi(), {
@@ -174,7 +175,7 @@ export = function (RED: NodeAPI): void {
       });
       msg['outTrackId'] = outcome.outTrackId;
       msg['dingtalkResponse'] = outcome;
-      return { status: { fill: 'green', shape: 'dot', text: t('status.created', 'card delivered') } };
+      return { status: doneStatus(t('status.created', 'card delivered')) };
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
@@ -182,17 +183,11 @@ export = function (RED: NodeAPI): void {
       runner.close();
       const open = [...streams.values()];
       for (const id of [...streams.keys()]) forget(id);
-      // Give the open cards their text and a finished state; whatever is not done in time is cut off.
-      let budget: NodeJS.Timeout | undefined;
-      const finishing = Promise.allSettled(open.map((s) => s.streamer.finish()));
-      const timeout = new Promise<void>((resolve) => {
-        budget = setTimeout(resolve, CLOSE_FINISH_BUDGET_MS);
-      });
-      void Promise.race([finishing, timeout]).then(() => {
-        clearTimeout(budget);
+      // Give the open cards their text and a finished state; whatever is not done in time is cut off. The app keeps
+      // its API client open until this node leaves it (dingtalk-stream-app waits for its users on close).
+      void withBudget(Promise.allSettled(open.map((s) => s.streamer.finish())), CLOSE_FINISH_BUDGET_MS).then(() => {
         for (const s of open) s.streamer.close();
-        if (runner.app) runner.app.deregister(node, done);
-        else done();
+        runner.leave(done);
       });
     });
   }

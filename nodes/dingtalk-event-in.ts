@@ -23,13 +23,19 @@ function eventTypeList(value: string | undefined): string[] {
 }
 
 /**
- * RED.hooks is part of the node API since Node-RED 1.3; node-red-node-test-helper leaves it out, and there the
- * runtime's own instance is the one in @node-red/util.
+ * RED.hooks is part of the node API since Node-RED 1.3, so a real install always takes the first branch.
+ * node-red-node-test-helper leaves it out, and there the runtime's own instance is the one in @node-red/util: it is
+ * required only then, and lazily, since this package does not depend on it (installed in ~/.node-red it may not even
+ * resolve). Undefined when there are no hooks at all; the node then acks as soon as it has sent.
  */
-function hooksOf(RED: NodeAPI): HooksApi {
+function hooksOf(RED: NodeAPI): HooksApi | undefined {
   const hooks = (RED as unknown as { hooks?: HooksApi }).hooks;
   if (hooks) return hooks;
-  return (require('@node-red/util') as { hooks: HooksApi }).hooks;
+  try {
+    return (require('@node-red/util') as { hooks?: HooksApi }).hooks;
+  } catch {
+    return undefined;
+  }
 }
 
 export = function (RED: NodeAPI): void {
@@ -40,7 +46,9 @@ export = function (RED: NodeAPI): void {
     const waitForFlow = config.ackPolicy === 'flow';
     const timeoutS = Number(config.ackTimeout);
     const timeoutMs = (Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS : DEFAULT_ACK_TIMEOUT_S) * 1000;
-    const tracker = waitForFlow ? new FlowCompletionTracker(hooksOf(RED), `dingtalk-event-in-${node.id}`) : undefined;
+    const hooks = waitForFlow ? hooksOf(RED) : undefined;
+    if (waitForFlow && !hooks) node.warn(RED._('dingtalk-event-in.warn.noHooks'));
+    const tracker = hooks ? new FlowCompletionTracker(hooks, `dingtalk-event-in-${node.id}`) : undefined;
 
     const app = attachTrigger(
       RED,

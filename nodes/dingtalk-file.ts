@@ -1,7 +1,8 @@
 import type { Node, NodeAPI } from 'node-red';
 import { downloadMessageFile } from '../src/api/files';
 import { fileRequest, outputFileName, saveFileAtomically } from '../src/nodes-input/dingtalk-file';
-import { ActionRunner, type ActionNodeDef } from './actions/common';
+import { doneStatus } from './shared/status';
+import { ActionRunner, type ActionNodeDef } from './shared/action-runner';
 
 const TYPE = 'dingtalk-file';
 const DEFAULT_MAX_MB = 20;
@@ -23,7 +24,6 @@ export = function (RED: NodeAPI): void {
     const runner = new ActionRunner(RED, node, config, TYPE);
     const directory = (config.directory ?? '').trim();
     const maxBytes = maxBytesOf(config);
-    runner.app?.register(node, {});
 
     runner.listen(async (msg, app) => {
       const req = fileRequest(msg, app.robotCode);
@@ -36,14 +36,10 @@ export = function (RED: NodeAPI): void {
       msg['dingtalkResponse'] = { contentType: file.contentType, size: file.size };
       if (!directory) return;
       msg['filepath'] = await saveFileAtomically(directory, filename, file.data);
-      return { status: { fill: 'green', shape: 'dot', text: runner.t('status.saved', 'saved __name__', { name: filename }) } };
+      return { status: doneStatus(runner.t('status.saved', 'saved __name__', { name: filename })) };
     });
 
-    node.on('close', (_removed: boolean, done: () => void) => {
-      runner.close();
-      if (runner.app) runner.app.deregister(node, done);
-      else done();
-    });
+    node.on('close', (_removed: boolean, done: () => void) => runner.leave(done));
   }
 
   RED.nodes.registerType(TYPE, DingTalkFileNode);

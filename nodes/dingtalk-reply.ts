@@ -3,7 +3,8 @@ import { replyBySessionWebhook, sendToGroup, sendToUsers } from '../src/api/robo
 import { chooseReplyRoute, replyContext } from '../src/nodes-input/dingtalk-reply';
 import { isNonEmptyString } from '../src/nodes-input/input-error';
 import { buildWebhookMessage, webhookToRobotApi, type ReplyType } from '../src/nodes-input/robot-message';
-import { ActionRunner, type ActionNodeDef } from './actions/common';
+import { doneStatus } from './shared/status';
+import { ActionRunner, type ActionNodeDef } from './shared/action-runner';
 
 const TYPE = 'dingtalk-reply';
 const REPLY_TYPES: readonly ReplyType[] = ['text', 'markdown', 'actionCard', 'raw'];
@@ -23,7 +24,6 @@ export = function (RED: NodeAPI): void {
     const msgType: ReplyType = REPLY_TYPES.includes(config.msgType as ReplyType) ? (config.msgType as ReplyType) : 'text';
     const fallbackToApi = config.fallbackToApi === true;
     const atSender = config.atSender === true;
-    runner.app?.register(node, {});
 
     runner.listen(async (msg, app) => {
       const ctx = replyContext(msg['dingtalk']);
@@ -46,14 +46,10 @@ export = function (RED: NodeAPI): void {
         route.via === 'users'
           ? await sendToUsers(api, { robotCode, userIds: route.userIds, msgKey, msgParam })
           : await sendToGroup(api, { robotCode, openConversationId: route.openConversationId, msgKey, msgParam });
-      return { status: { fill: 'green', shape: 'dot', text: runner.t('status.sentByApi', 'sent via robot API') } };
+      return { status: doneStatus(runner.t('status.sentByApi', 'sent via robot API')) };
     });
 
-    node.on('close', (_removed: boolean, done: () => void) => {
-      runner.close();
-      if (runner.app) runner.app.deregister(node, done);
-      else done();
-    });
+    node.on('close', (_removed: boolean, done: () => void) => runner.leave(done));
   }
 
   RED.nodes.registerType(TYPE, DingTalkReplyNode);

@@ -2,7 +2,8 @@ import type { Node, NodeAPI } from 'node-red';
 import { sendToGroup, sendToUsers } from '../src/api/robot';
 import { sendMessage, sendTarget, type SendNodeOptions, type SendTargetOption } from '../src/nodes-input/dingtalk-send';
 import type { SendType } from '../src/nodes-input/robot-message';
-import { ActionRunner, type ActionNodeDef } from './actions/common';
+import { doneStatus, partialStatus } from './shared/status';
+import { ActionRunner, type ActionNodeDef } from './shared/action-runner';
 
 const TYPE = 'dingtalk-send';
 const SEND_TYPES: readonly SendType[] = ['auto', 'text', 'markdown', 'image', 'link', 'actionCard', 'custom'];
@@ -36,7 +37,6 @@ export = function (RED: NodeAPI): void {
     const node = this;
     const runner = new ActionRunner(RED, node, config, TYPE);
     const opts = nodeOptions(config);
-    runner.app?.register(node, {});
 
     runner.listen(async (msg, app) => {
       const target = sendTarget(opts, msg);
@@ -54,23 +54,15 @@ export = function (RED: NodeAPI): void {
       const limited = result.flowControlledStaffIdList.length + result.filteredStaffIdList.length;
       if (invalid + limited > 0) {
         return {
-          status: {
-            fill: 'yellow',
-            shape: 'dot',
-            text: runner.t('status.partial', 'sent, __invalid__ invalid, __limited__ throttled', { invalid: String(invalid), limited: String(limited) }),
-          },
+          status: partialStatus(
+            runner.t('status.partial', 'sent, __invalid__ invalid, __limited__ throttled', { invalid: String(invalid), limited: String(limited) }),
+          ),
         };
       }
-      return {
-        status: { fill: 'green', shape: 'dot', text: runner.t('status.sentToUsers', 'sent to __count__', { count: String(target.userIds.length) }) },
-      };
+      return { status: doneStatus(runner.t('status.sentToUsers', 'sent to __count__', { count: String(target.userIds.length) })) };
     });
 
-    node.on('close', (_removed: boolean, done: () => void) => {
-      runner.close();
-      if (runner.app) runner.app.deregister(node, done);
-      else done();
-    });
+    node.on('close', (_removed: boolean, done: () => void) => runner.leave(done));
   }
 
   RED.nodes.registerType(TYPE, DingTalkSendNode);

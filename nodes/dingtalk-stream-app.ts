@@ -7,15 +7,22 @@ import type { StateChange, StreamClientApi, StreamTiming } from '../src/stream/t
 import { resolveProxy } from '../src/util/proxy';
 import type { Logger } from '../src/util/runtime';
 import { USER_AGENT } from '../src/version';
+import { withBudget } from './shared/budget';
 import { APP_NODE_TYPE, findApp, type AppNeeds, type DingTalkAppNode } from './shared/app-node';
 import { pickSecret, resolveEnvReference } from './shared/credentials';
 import { claimClientId, describeApps, releaseClientId } from './shared/duplicate-apps';
-import { readyStatus, statusForStreamState, type Translate } from './shared/status';
+import { configErrorStatus, readyStatus, statusForStreamState, type Translate } from './shared/status';
 import { testConnection } from './shared/test-connection';
 
 const DEFAULT_API_BASE = 'https://api.dingtalk.com';
 /** Node-RED gives a node 15 s to close; we stop waiting for DingTalk well before. */
 const CLOSE_BUDGET_MS = 5000;
+/**
+ * Node-RED stops a flow's nodes and its config nodes at the same time (Flow.stop), so on close the app first gives
+ * its users this long to deregister (a dingtalk-card finishing its open streams needs the API client until then),
+ * like the core MQTT broker node that disconnects on its last user. Bounded: 3 s + CLOSE_BUDGET_MS stays inside 15 s.
+ */
+const USERS_CLOSE_WAIT_MS = 3000;
 
 interface AppConfig extends NodeDef {
   apiBase?: string;
@@ -34,16 +41,22 @@ interface User {
 }
 
 /**
- * Optional runtime setting (settings.js) for stream timings, e.g. `dingtalkStreamAppTiming: { backoffMaxMs: 30000 }`.
- * Tests use it for short backoffs and deadlines.
+ * Optional runtime setting (settings.js) for stream timings, e.g. `dingtalkStreamAppTiming: { backoffMaxMs: 30000 }`,
+ * plus `usersCloseWaitMs` (how long close waits for the app's nodes to deregister). Tests use it for short timings.
  */
 const TimingSettingSchema = z.record(z.string(), z.number().nonnegative());
 
-function timingFromSettings(RED: NodeAPI): Partial<StreamTiming> | undefined {
+interface AppTiming {
+  stream: Partial<StreamTiming> | undefined;
+  usersCloseWaitMs: number;
+}
+
+function timingFromSettings(RED: NodeAPI): AppTiming {
   const raw = (RED.settings as unknown as Record<string, unknown>)['dingtalkStreamAppTiming'];
-  if (raw === undefined) return undefined;
-  const parsed = TimingSettingSchema.safeParse(raw);
-  return parsed.success ? (parsed.data as Partial<StreamTiming>) : undefined;
+  const parsed = raw === undefined ? undefined : TimingSettingSchema.safeParse(raw);
+  if (!parsed?.success) return { stream: undefined, usersCloseWaitMs: USERS_CLOSE_WAIT_MS };
+  const { usersCloseWaitMs, ...stream } = parsed.data;
+  return { stream: stream as Partial<StreamTiming>, usersCloseWaitMs: Math.min(usersCloseWaitMs ?? USERS_CLOSE_WAIT_MS, USERS_CLOSE_WAIT_MS) };
 }
 
 function isHttpUrl(value: string): boolean {
@@ -57,22 +70,6 @@ function isHttpUrl(value: string): boolean {
 
 function needsStream(needs: AppNeeds): boolean {
   return Boolean(needs.robot || needs.events || needs.card);
-}
-
-function withBudget(work: Promise<unknown>, ms: number): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    work.then(
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-      () => {
-        clearTimeout(timer);
-        resolve();
-      },
-    );
-  });
 }
 
 function nodeLabel(node: Node): string {
@@ -104,7 +101,7 @@ export = function (RED: NodeAPI): void {
     const proxy = resolveProxy((config.proxy ?? '').trim() || undefined, apiBase);
     node.apiBase = apiBase;
     node.robotCode = (config.robotCode ?? '').trim() || clientId;
-    const timing = timingFromSettings(RED);
+    const { stream: timing, usersCloseWaitMs } = timingFromSettings(RED);
     node.callbackDeadlineMs = timing?.callbackDeadlineMs ?? DEFAULT_TIMING.callbackDeadlineMs;
 
     const users = new Map<string, User>();
@@ -112,6 +109,9 @@ export = function (RED: NodeAPI): void {
     let api: OpenApiClient | undefined;
     let stream: StreamClient | undefined;
     let streamClosing: Promise<void> | undefined;
+    let apiClosing: Promise<void> | undefined;
+    /** Set while close() waits for the last user to deregister. */
+    let lastUserGone: (() => void) | undefined;
     let lastState: StateChange | undefined;
     let flowsStarted = false;
     let closed = false;
@@ -128,15 +128,21 @@ export = function (RED: NodeAPI): void {
       return undefined;
     };
 
+    /**
+     * Nodes that use the stream show its state; the others (action nodes) get only a configuration problem or
+     * "ready" when they register, and keep the result dots they set themselves afterwards.
+     */
     const currentStatus = (needs: AppNeeds): NodeStatus => {
       const problem = configProblem();
-      if (problem) return { fill: 'red', shape: 'ring', text: t(`dingtalk-stream-app.status.${problem}`) };
-      if (stream) return statusForStreamState(lastState ?? { state: stream.state }, t);
-      return needsStream(needs) ? statusForStreamState({ state: 'idle' }, t) : readyStatus(t);
+      if (problem) return configErrorStatus(t(`dingtalk-stream-app.status.${problem}`));
+      if (!needsStream(needs)) return readyStatus(t);
+      return statusForStreamState(stream ? (lastState ?? { state: stream.state }) : { state: 'idle' }, t);
     };
 
     const fanOut = (): void => {
-      for (const user of users.values()) user.node.status(currentStatus(user.needs));
+      for (const user of users.values()) {
+        if (needsStream(user.needs)) user.node.status(currentStatus(user.needs));
+      }
     };
 
     // The client logs the reason of a failure itself; the status dot shows the state on every node.
@@ -198,8 +204,24 @@ export = function (RED: NodeAPI): void {
 
     function closeApi(): Promise<void> {
       const current = api;
+      if (!current) return apiClosing ?? Promise.resolve();
       api = undefined;
-      return current ? withBudget(current.close(), CLOSE_BUDGET_MS) : Promise.resolve();
+      apiClosing = withBudget(current.close(), CLOSE_BUDGET_MS);
+      return apiClosing;
+    }
+
+    /** Resolves once every user has deregistered, or after `ms`, whichever comes first. */
+    function usersGone(ms: number): Promise<void> {
+      if (users.size === 0) return Promise.resolve();
+      return new Promise((resolve) => {
+        const timer = setTimeout(finish, ms);
+        function finish(): void {
+          clearTimeout(timer);
+          lastUserGone = undefined;
+          resolve();
+        }
+        lastUserGone = finish;
+      });
     }
 
     const onFlowsStarted = (): void => {
@@ -221,15 +243,20 @@ export = function (RED: NodeAPI): void {
       if (!streamStillNeeded) work.push(closeStream());
       if (users.size === 0) work.push(closeApi());
       Promise.all(work).then(() => done(), () => done());
+      if (users.size === 0) lastUserGone?.();
     };
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
       RED.events.off('flows:started', onFlowsStarted);
-      Promise.all([closeStream(), closeApi()]).then(
-        () => done(),
-        () => done(),
-      );
+      // Users closing at the same moment may still need the clients (open card streams); a user that never
+      // deregisters only delays the close by the bound.
+      usersGone(usersCloseWaitMs)
+        .then(() => Promise.all([closeStream(), closeApi()]))
+        .then(
+          () => done(),
+          () => done(),
+        );
     });
   }
 

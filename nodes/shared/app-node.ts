@@ -1,6 +1,7 @@
 import type { Node, NodeAPI } from 'node-red';
 import type { OpenApiClient } from '../../src/api/http';
 import type { StreamClientApi } from '../../src/stream/types';
+import { configErrorStatus } from './status';
 
 /** What a node tells its app it needs, so the app subscribes to exactly those Stream topics. */
 export interface AppNeeds {
@@ -40,4 +41,24 @@ export function findApp(RED: NodeAPI, appId: unknown): DingTalkAppNode | null {
   const node = RED.nodes.getNode(appId) as Node | null;
   if (!node || node.type !== APP_NODE_TYPE) return null;
   return node as DingTalkAppNode;
+}
+
+/**
+ * The one way a node joins its app: find it and register with what the node needs from the stream (nothing for
+ * action nodes). Without an app the node shows a red ring with `noAppText()` and gets null.
+ */
+export function joinApp(RED: NodeAPI, node: Node, appId: unknown, needs: AppNeeds, noAppText: () => string): DingTalkAppNode | null {
+  const app = findApp(RED, appId);
+  if (!app) {
+    node.status(configErrorStatus(noAppText()));
+    return null;
+  }
+  app.register(node, needs);
+  return app;
+}
+
+/** The counterpart of joinApp, for the node's close handler: done() is called once the app has let go. */
+export function leaveApp(app: DingTalkAppNode | null, node: Node, done: () => void): void {
+  if (app) app.deregister(node, done);
+  else done();
 }

@@ -23,11 +23,12 @@ export function pickSecret(typed: unknown, saved: string | undefined): string {
   return saved ?? '';
 }
 
-/** Replaces every occurrence of the secrets in a text, so an error echoed to the editor can never carry one. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length >= 4) out = out.split(secret).join('***');
-  }
-  return out;
+/**
+ * The strings an app node holds that must never reach a status or an error (its credentials, whatever they are
+ * called). Texts are scrubbed of them with `scrubSecrets` (src/api/errors.ts), the one scrubber of the package.
+ */
+export function appSecrets(app: object | null): string[] {
+  const creds = (app as { credentials?: unknown } | null)?.credentials;
+  if (!creds || typeof creds !== 'object') return [];
+  return Object.values(creds as Record<string, unknown>).filter((v): v is string => typeof v === 'string' && v.length >= 4);
 }

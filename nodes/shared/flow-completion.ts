@@ -37,15 +37,29 @@ interface Tracked {
   settle: (outcome: FlowOutcome) => void;
 }
 
+/** The hooks a tracker adds, each under the tracker's own label. */
+export const TRACKER_HOOKS = ['preDeliver', 'onComplete', 'onReceive'] as const;
+
+/** A hook label from any text: Node-RED splits hook ids on '.', so only these characters are kept. */
+export function hookLabel(text: string): string {
+  return text.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
+/**
+ * The hooks run for every message of the whole runtime while the tracker exists, so each handler first looks the
+ * message id up in `tracked` and returns at once (no allocation) for any message that is not one of ours.
+ * `dispose()` removes them; the node's close handler must call it.
+ */
 export class FlowCompletionTracker {
   private readonly tracked = new Map<string, Tracked>();
-  private readonly label: string;
+  readonly label: string;
+  private disposed = false;
 
   constructor(
     private readonly hooks: HooksApi,
     label: string,
   ) {
-    this.label = label.replace(/[^A-Za-z0-9_-]/g, '_');
+    this.label = hookLabel(label);
     hooks.add(`preDeliver.${this.label}`, (event) => this.onDeliver(event));
     hooks.add(`onComplete.${this.label}`, (event) => this.onComplete(event));
     hooks.add(`onReceive.${this.label}`, (event) => this.onReceive(event));
@@ -75,36 +89,45 @@ export class FlowCompletionTracker {
 
   /** Settles every pending message (node closing) as a timeout, so its event is re-pushed rather than lost. */
   dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
     for (const entry of [...this.tracked.values()]) entry.settle('timeout');
     this.hooks.remove(`*.${this.label}`);
   }
 
-  private entryFor(event: HookEvent): { id: string; entry: Tracked } | undefined {
+  /** The id of a message we track, else undefined: a size check and one Map lookup, nothing allocated. */
+  private trackedId(event: HookEvent): string | undefined {
+    if (this.tracked.size === 0) return undefined;
     const id = event.msg?._msgid;
-    if (typeof id !== 'string') return undefined;
-    const entry = this.tracked.get(id);
-    return entry ? { id, entry } : undefined;
+    return typeof id === 'string' && this.tracked.has(id) ? id : undefined;
   }
 
+  private entryOf(event: HookEvent): Tracked | undefined {
+    const id = this.trackedId(event);
+    return id === undefined ? undefined : this.tracked.get(id);
+  }
+
+  // Handlers return nothing: a hook that returns false would stop the message.
   private onDeliver(event: HookEvent): void {
-    const found = this.entryFor(event);
-    if (found && signalsCompletion(event)) found.entry.pending += 1;
+    const entry = this.entryOf(event);
+    if (entry && signalsCompletion(event)) entry.pending += 1;
   }
 
   private onComplete(event: HookEvent): void {
-    const found = this.entryFor(event);
-    if (!found) return;
+    const id = this.trackedId(event);
+    const entry = id === undefined ? undefined : this.tracked.get(id);
+    if (id === undefined || !entry) return;
     if (event.error) {
-      found.entry.settle('failed');
+      entry.settle('failed');
       return;
     }
-    found.entry.pending -= 1;
-    this.checkIdle(found.id);
+    entry.pending -= 1;
+    this.checkIdle(id);
   }
 
   private onReceive(event: HookEvent): void {
-    if (event.destination?.node?.type !== 'catch') return;
-    this.entryFor(event)?.entry.settle('failed');
+    const entry = this.entryOf(event);
+    if (entry && event.destination?.node?.type === 'catch') entry.settle('failed');
   }
 
   /**

@@ -6,6 +6,12 @@ export type Translate = (key: string, substitutions?: Record<string, string>) =>
 
 const MAX_REASON_CHARS = 80;
 
+/** The first line of a text, cut to `maxChars` (a status dot has little room). */
+export function firstLine(text: string, maxChars: number): string {
+  const line = text.split('\n')[0] ?? '';
+  return line.length > maxChars ? `${line.slice(0, maxChars - 1)}…` : line;
+}
+
 /**
  * Status text has little room: DingTalk's code and HTTP status when the error carries them (the full explanation is in
  * the log), else the first line of the message, shortened.
@@ -16,8 +22,7 @@ export function shortReason(error: Error | undefined): string {
   if (typeof status === 'number' && status > 0) {
     return [typeof code === 'string' ? code : '', `HTTP ${status}`].filter(Boolean).join(', ');
   }
-  const firstLine = (error.message || error.name).split('\n')[0] ?? '';
-  return firstLine.length > MAX_REASON_CHARS ? `${firstLine.slice(0, MAX_REASON_CHARS - 1)}…` : firstLine;
+  return firstLine(error.message || error.name, MAX_REASON_CHARS);
 }
 
 /**
@@ -53,4 +58,21 @@ export function readyStatus(t: Translate): NodeStatus {
 /** A red ring with a translated text, for configuration errors a node detects itself (no app, bad regex...). */
 export function configErrorStatus(text: string): NodeStatus {
   return { fill: 'red', shape: 'ring', text };
+}
+
+/** The dots an action node shows for one message: in flight, done, done with a caveat, failed. */
+export function busyStatus(text: string): NodeStatus {
+  return { fill: 'blue', shape: 'dot', text };
+}
+
+export function doneStatus(text: string): NodeStatus {
+  return { fill: 'green', shape: 'dot', text };
+}
+
+export function partialStatus(text: string): NodeStatus {
+  return { fill: 'yellow', shape: 'dot', text };
+}
+
+export function failedStatus(text: string): NodeStatus {
+  return { fill: 'red', shape: 'dot', text };
 }

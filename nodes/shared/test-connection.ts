@@ -1,10 +1,10 @@
 import type { Dispatcher } from 'undici';
 import { openTicket } from '../../src/stream/gateway';
 import { systemClock } from '../../src/util/runtime';
+import { scrubSecrets } from '../../src/api/errors';
 import { OpenApiClient } from '../../src/api/http';
 import { USER_AGENT } from '../../src/version';
 import { createHttpDispatcher, resolveProxy } from '../../src/util/proxy';
-import { redact } from './credentials';
 
 /**
  * What the editor's "Test connection" button checks: the two calls an app makes before anything works —
@@ -86,9 +86,9 @@ export async function testConnection(input: ConnectionTestInput): Promise<Connec
   const guard = async (step: ConnectionTestStep, run: () => Promise<ConnectionTestCheck>): Promise<ConnectionTestCheck> => {
     try {
       const check = await run();
-      return check.message ? { ...check, message: redact(check.message, secrets) } : check;
+      return check.message ? { ...check, message: scrubSecrets(check.message, secrets) } : check;
     } catch (error) {
-      return { step, ok: false, message: redact(reasonOf(error), secrets) };
+      return { step, ok: false, message: scrubSecrets(reasonOf(error), secrets) };
     }
   };
   try {

@@ -1,7 +1,6 @@
 import type { Node, NodeAPI } from 'node-red';
 import type { StreamClientApi, Unsubscribe } from '../../src/stream/types';
-import { findApp, type AppNeeds, type DingTalkAppNode } from './app-node';
-import { configErrorStatus } from './status';
+import { joinApp, leaveApp, type AppNeeds, type DingTalkAppNode } from './app-node';
 
 /**
  * The part every trigger node shares: find the app, register for status and subscriptions, subscribe, and undo
@@ -16,12 +15,8 @@ export function attachTrigger(
   subscribe: (stream: StreamClientApi, app: DingTalkAppNode) => Unsubscribe,
   onClose?: () => void,
 ): DingTalkAppNode | null {
-  const app = findApp(RED, appId);
-  if (!app) {
-    node.status(configErrorStatus(RED._(`${node.type}.status.noApp`)));
-    return null;
-  }
-  app.register(node, needs);
+  const app = joinApp(RED, node, appId, needs, () => RED._(`${node.type}.status.noApp`));
+  if (!app) return null;
   let unsubscribe: Unsubscribe | undefined;
   try {
     unsubscribe = subscribe(app.getStream(), app);
@@ -33,7 +28,7 @@ export function attachTrigger(
     unsubscribe?.();
     unsubscribe = undefined;
     onClose?.();
-    app.deregister(node, done);
+    leaveApp(app, node, done);
   });
   return app;
 }

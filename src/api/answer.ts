@@ -1,4 +1,4 @@
-import { DingTalkError, LocalErrorCode } from './errors';
+import { DingTalkError, LocalErrorCode, MAX_EXCERPT_CHARS, excerpt } from './errors';
 import { hintFor, scopesFromMessage } from './hints';
 
 /**
@@ -22,18 +22,25 @@ export function header(headers: HeaderMap, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-export function parseBody(answer: RawAnswer): ParsedBody {
+/**
+ * The body as JSON, or a short quote of what came instead. `secrets` are replaced before anything is quoted
+ * (a proxy may echo the request, access token included); pass them whenever the result may reach an error.
+ */
+export function parseBody(answer: RawAnswer, secrets: readonly string[] = []): ParsedBody {
   const text = answer.text.trim();
   if (text === '') return { ok: false, reason: 'an empty body' };
   try {
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
     const type = header(answer.headers, 'content-type')?.split(';')[0]?.trim() || 'no content type';
-    const title = /<title[^>]*>([^<]{1,120})<\/title>/i.exec(text)?.[1]?.trim();
-    const snippet = title ?? text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 120);
+    const title = /<title[^>]*>([^<]{1,120})<\/title>/i.exec(text)?.[1];
+    const snippet = excerpt(title ?? text.replace(/<[^>]*>/g, ' '), secrets);
     return { ok: false, reason: `${type} instead of JSON ("${snippet}")` };
   }
 }
+
+/** DingTalk's own error messages are short; anything longer is cut (after scrubbing) rather than quoted whole. */
+const MAX_SERVER_MESSAGE_CHARS = MAX_EXCERPT_CHARS * 3;
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -94,7 +101,8 @@ export function answerError(answer: RawAnswer, parsed: ParsedBody, endpoint: str
           : 'something other than DingTalk answered (a proxy, firewall or captive portal?): check the proxy settings and the API base URL',
     });
   }
-  const facts = failureFacts(parsed.value, answer.headers);
+  const found = failureFacts(parsed.value, answer.headers);
+  const facts = { ...found, message: found.message === undefined ? undefined : excerpt(found.message, [], MAX_SERVER_MESSAGE_CHARS) };
   return new DingTalkError({
     status: answer.status,
     code: facts.code,

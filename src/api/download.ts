@@ -1,7 +1,7 @@
 import { request, type Dispatcher } from 'undici';
 import { USER_AGENT } from '../version';
 import { discard, header, readText } from './answer';
-import { DingTalkError, LocalErrorCode } from './errors';
+import { DingTalkError, LocalErrorCode, excerpt } from './errors';
 import { tooLarge } from './failures';
 import type { AttemptResult } from './retry';
 import { downloadRefusal } from './url-policy';
@@ -25,6 +25,8 @@ export interface FileRequest {
   maxBytes: number;
   timeoutMs: number;
   dispatcherFor(url: string): Dispatcher;
+  /** Replaced in any quoted answer (the URL's signature, the app's secret and tokens). */
+  secrets: readonly string[];
 }
 
 const MAX_REDIRECTS = 5;
@@ -64,7 +66,7 @@ export async function fetchFile(req: FileRequest): Promise<AttemptResult<Downloa
             res.statusCode === 403 || res.statusCode === 404 || res.statusCode === 410
               ? 'download links are short-lived (minutes): ask for a new one (downloadMessageFile) and fetch it right away'
               : undefined,
-          detail: text.slice(0, 200) || undefined,
+          detail: excerpt(text, req.secrets) || undefined,
         }),
         outcome: { kind: 'response', status: res.statusCode, retryAfter: header(res.headers, 'retry-after') },
       };

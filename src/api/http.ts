@@ -6,7 +6,7 @@ import { silentLogger, systemClock, systemRandom, type Clock, type Logger, type 
 import { answerError, failureFacts, header, isFailureBody, parseBody, readText, type RawAnswer } from './answer';
 import { fetchFile, type DownloadedFile } from './download';
 import { closedError, errorCodeOf, networkError, unexpectedAnswer, withRetryNote } from './failures';
-import { DingTalkError, LocalErrorCode, redactUrl, scrubError } from './errors';
+import { DingTalkError, LocalErrorCode, redactUrl, scrubError, scrubSecrets } from './errors';
 import { DEFAULT_RETRY, decideRetry, type AttemptOutcome, type AttemptResult, type RetryOptions } from './retry';
 import { RateGate } from './rate-gate';
 import { TokenCache, type IssuedToken } from './token-cache';
@@ -85,6 +85,8 @@ interface Target {
   payload?: string;
   auth: boolean;
   idempotent: boolean;
+  /** Secrets of this request besides the app's (a session webhook's key): scrubbed from quoted answers. */
+  secrets?: string[];
 }
 
 interface PendingSleep {
@@ -186,7 +188,7 @@ export class OpenApiClient {
         });
       }
       const payload = serialize(body, endpoint);
-      return await this.sendJson({ method: 'POST', url, endpoint, payload, auth: false, idempotent: false }, WebhookResultSchema);
+      return await this.sendJson({ method: 'POST', url, endpoint, payload, auth: false, idempotent: false, secrets: sessionKeys }, WebhookResultSchema);
     } catch (err) {
       throw this.clean(err, sessionKeys);
     }
@@ -198,7 +200,14 @@ export class OpenApiClient {
     const urlSecrets = sessionKeysOf(url);
     try {
       return await this.withRetries({ method: 'GET', url, endpoint, auth: false, idempotent: true }, () =>
-        fetchFile({ url, endpoint, maxBytes: opts.maxBytes, timeoutMs: this.timeoutMs, dispatcherFor: (u) => this.dispatcherFor(u) }),
+        fetchFile({
+          url,
+          endpoint,
+          maxBytes: opts.maxBytes,
+          timeoutMs: this.timeoutMs,
+          dispatcherFor: (u) => this.dispatcherFor(u),
+          secrets: this.secrets(urlSecrets),
+        }),
       );
     } catch (err) {
       throw this.clean(err, urlSecrets);
@@ -272,9 +281,12 @@ export class OpenApiClient {
         };
       }
       const facts = parsed.ok ? failureFacts(parsed.value, answer.headers) : {};
+      // The error quotes the body: read it again with every secret we know replaced, before anything is cut.
+      const secrets = this.secrets(target.secrets);
+      const shown: RawAnswer = { ...answer, text: scrubSecrets(answer.text, secrets) };
       return {
         ok: false,
-        error: answerError(answer, parsed, target.endpoint),
+        error: answerError(shown, parseBody(shown, secrets), target.endpoint),
         outcome: { kind: 'response', status: answer.status, code: facts.code, retryAfter: header(answer.headers, 'retry-after') },
         tokenRefused: answer.status === 401 || facts.code === 'InvalidAuthentication',
       };
@@ -387,7 +399,12 @@ export class OpenApiClient {
       err instanceof DingTalkError
         ? err
         : new DingTalkError({ status: 0, endpoint: '(client)', message: err instanceof Error ? err.message : String(err), cause: err });
-    return scrubError(error, [this.clientSecret, ...this.seenTokens, ...extraSecrets]);
+    return scrubError(error, this.secrets(extraSecrets));
+  }
+
+  /** What no error may show: the app secret, every token this client was issued or used, and the request's own. */
+  private secrets(extra: readonly string[] = []): string[] {
+    return [this.clientSecret, ...this.seenTokens, ...extra];
   }
 }
 

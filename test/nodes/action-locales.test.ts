@@ -15,7 +15,7 @@ const SOURCES: Record<string, string[]> = {
   'dingtalk-card': ['nodes/dingtalk-card.ts', 'src/nodes-input/dingtalk-card.ts', 'src/nodes-input/input-error.ts'],
   'dingtalk-file': ['nodes/dingtalk-file.ts', 'src/nodes-input/dingtalk-file.ts', 'src/nodes-input/input-error.ts'],
 };
-const COMMON = 'nodes/actions/common.ts';
+const COMMON = 'nodes/shared/action-runner.ts';
 
 function lookup(catalog: Record<string, unknown>, key: string): unknown {
   return key.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), catalog);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { cardActionPayload, parseCardAnswer } from '../../nodes/shared/card-callback';
-import { pickSecret, redact, resolveEnvReference } from '../../nodes/shared/credentials';
+import { pickSecret, resolveEnvReference } from '../../nodes/shared/credentials';
+import { scrubSecrets } from '../../src/api/errors';
 import { compileRobotFilter, downloadCodeOf, messageText } from '../../nodes/shared/robot-message-in';
 import { shortReason, statusForStreamState } from '../../nodes/shared/status';
 import type { RobotMessage } from '../../src/stream/frames';
@@ -93,7 +94,7 @@ describe('trigger node shapes (no runtime)', () => {
     });
 
     it('redacts secrets from texts', () => {
-      assert.equal(redact('bad secret s3cr3t here', ['s3cr3t']), 'bad secret *** here');
+      assert.equal(scrubSecrets('bad secret s3cr3t here', ['s3cr3t']), 'bad secret *** here');
     });
   });
 

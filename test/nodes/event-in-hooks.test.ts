@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import type { DingTalkSimulator } from '../../src/simulator';
+import { TRACKER_HOOKS, hookLabel, type HooksApi } from '../../nodes/shared/flow-completion';
+import { ALL_MODULES, Inbox, TAB, appConfig, helper, restoreSettings, simCredentials, startSim, useFastSettings, workerModule } from './trigger-support';
+
+const MODULES = [...ALL_MODULES, workerModule];
+
+/**
+ * The "wait for the flow" ack policy adds message hooks that run for every message of the runtime. They must go
+ * away with the node, and must leave every other message alone.
+ */
+
+// The runtime's hooks: node-red-node-test-helper's RED has no `hooks`, the runtime uses this instance.
+const hooks = (require('@node-red/util') as { hooks: HooksApi & { has(hookId: string): boolean } }).hooks;
+
+const LABEL = hookLabel('dingtalk-event-in-ev');
+
+function ourHooks(): string[] {
+  return TRACKER_HOOKS.map((name) => `${name}.${LABEL}`).filter((id) => hooks.has(id));
+}
+
+function flowWith(ackPolicy: string): Record<string, unknown>[] {
+  return [
+    TAB,
+    appConfig(sim),
+    { id: 'ev', z: TAB.id, type: 'dingtalk-event-in', app: 'app1', eventTypes: '', ackPolicy, ackTimeout: 5, wires: [['out']] },
+    { id: 'out', z: TAB.id, type: 'helper' },
+    // Another flow's traffic, which the hooks see too.
+    { id: 'a', z: TAB.id, type: 'test-worker', mode: 'ok', wires: [['b']] },
+    { id: 'b', z: TAB.id, type: 'helper' },
+  ];
+}
+
+let sim: DingTalkSimulator;
+
+describe('dingtalk-event-in: message hooks of the wait-for-flow policy', function () {
+  before(async () => {
+    await helper.startServer();
+    useFastSettings();
+  });
+  after(async () => {
+    restoreSettings();
+    await helper.stopServer();
+  });
+  beforeEach(async () => {
+    sim = await startSim();
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await sim.stop();
+  });
+
+  it('adds its hooks only under that policy and removes every one of them on redeploy and on stop', async () => {
+    await helper.load(MODULES, flowWith('emit'), simCredentials());
+    assert.deepEqual(ourHooks(), []);
+
+    await helper.setFlows(flowWith('flow'), 'nodes', simCredentials());
+    assert.equal(ourHooks().length, TRACKER_HOOKS.length);
+
+    // Redeployed with the same policy: the old node's hooks are gone before the new node adds its own
+    // (adding a label twice would throw "already registered" and the node would not start).
+    const renamed = flowWith('flow').map((n) => (n['id'] === 'ev' ? { ...n, name: 'renamed' } : n));
+    await helper.setFlows(renamed, 'full', simCredentials());
+    assert.equal(ourHooks().length, TRACKER_HOOKS.length);
+    assert.ok(helper.getNode('ev'), 'the redeployed node started');
+
+    await helper.setFlows(flowWith('emit'), 'nodes', simCredentials());
+    assert.deepEqual(ourHooks(), []);
+
+    await helper.setFlows(flowWith('flow'), 'nodes', simCredentials());
+    await helper.unload();
+    assert.deepEqual(ourHooks(), []);
+  });
+
+  it('leaves messages that are not its own alone while its hooks are in place', async () => {
+    await helper.load(MODULES, flowWith('flow'), simCredentials());
+    await sim.waitForConnection();
+    const b = new Inbox(helper.getNode('b')!);
+    helper.getNode('a')!.receive({ payload: 'not an event' });
+    assert.equal((await b.next())['payload'], 'not an event');
+
+    // Its own events still complete: the flow ends at the helper node, so the ack is SUCCESS.
+    const push = sim.event('check_in', { userId: 'u1' });
+    const ack = await push.acked;
+    assert.match(JSON.stringify(ack.ack), /SUCCESS/);
+  });
+});
