@@ -1,6 +1,7 @@
 import { request, type Dispatcher } from 'undici';
 import { GatewayOpenResponseSchema, type GatewayOpenResponse, type Subscription } from './frames';
 import type { Clock } from '../util/runtime';
+import { excerpt } from '../util/secrets';
 
 export const GATEWAY_PATH = '/v1.0/gateway/connections/open';
 
@@ -69,7 +70,7 @@ export async function openTicket(req: GatewayRequest): Promise<GatewayOpenRespon
     });
     const text = await res.body.text();
     if (res.statusCode === 200) return parseTicket(text);
-    throw refusal(res.statusCode, text, url);
+    throw refusal(res.statusCode, text, url, req.clientSecret);
   } catch (err) {
     if (err instanceof GatewayError) throw err;
     if (req.signal.aborted) throw new GatewayError('Gateway request cancelled: the Stream client was closed.', undefined, false);
@@ -109,14 +110,14 @@ function parseTicket(text: string): GatewayOpenResponse {
   return parsed.data;
 }
 
-function refusal(status: number, text: string, url: string): GatewayError {
+function refusal(status: number, text: string, url: string, secret: string): GatewayError {
   let code: string | undefined;
   let message: string | undefined;
   let requestId: string | undefined;
   try {
     const body = JSON.parse(text) as { code?: unknown; message?: unknown; requestid?: unknown };
     if (typeof body.code === 'string') code = body.code;
-    if (typeof body.message === 'string') message = body.message.slice(0, 200);
+    if (typeof body.message === 'string') message = excerpt(body.message, [secret], 200); // a proxy may echo the request, secret included
     if (typeof body.requestid === 'string') requestId = body.requestid;
   } catch {
     // Not JSON (an HTML error page from a proxy, say): the status says enough.

@@ -95,6 +95,21 @@ describe('stream client: opening a connection', () => {
     assert.equal(h.warnings.some((w) => w.message.includes(wrongSecret)), false);
   });
 
+  it('never quotes the secret when a proxy echoes the request into the refusal message', async () => {
+    const echo = `request was {"clientSecret":"${SIMULATOR_APP.clientSecret}"} ` + 'x'.repeat(150);
+    h.sim.failNext({ path: GATEWAY_PATH, status: 401, code: 'authFailed', message: echo });
+    const client = h.client();
+    client.onRobotMessage(() => {});
+    client.start();
+    const change = await waitForState(client, 'auth-failed');
+    const text = change.error?.message ?? '';
+    assert.match(text, /authFailed/);
+    // No 8-character piece of the secret survives, not even one cut in half by the length cap.
+    for (let i = 0; i + 8 <= SIMULATOR_APP.clientSecret.length; i++) {
+      assert.equal(text.includes(SIMULATOR_APP.clientSecret.slice(i, i + 8)), false, text);
+    }
+  });
+
   it('treats a gateway 5xx as transient: reconnecting with backoff, then connected once it recovers', async () => {
     h.sim.setFaults({ gateway: 'error' });
     const client = h.client();
