@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { dingError, ok, type Router, type SimReply } from './http-kit';
+import { registerPlaygroundApi } from './playground-api';
 import { describeIssue } from './schemas';
 import type { DingTalkSimulator } from './index';
 import type { RecordedRequest } from './types';
@@ -141,4 +142,5 @@ export function registerControlApi(router: Router, sim: DingTalkSimulator): void
     });
   });
   router.add('GET', '/', () => ({ status: 200, raw: playgroundPage(), headers: { 'Content-Type': 'text/html; charset=utf-8' } }));
+  registerPlaygroundApi(router, sim);
 }
