@@ -3,7 +3,7 @@ import { PACKAGE_NAME } from '../../src/tools/playground-userdir';
 import { localeText, openEditor, testConnection, useBrowserPlayground, type EditorRed } from './support';
 
 describe('the echo example in a real browser: imported, deployed, answering on the simulator page', function () {
-  this.timeout(40_000);
+  this.timeout(90_000);
   // Node-RED starts with no flows: the user imports the example as from any installed package.
   const fx = useBrowserPlayground({ emptyFlows: true });
 

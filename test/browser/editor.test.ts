@@ -56,12 +56,12 @@ async function checkDialogs(page: Page, lang: 'en-US' | 'zh-CN'): Promise<void> 
 }
 
 describe('the playground (npm start) in a real browser', function () {
-  this.timeout(30_000);
+  this.timeout(90_000);
   const fx = useBrowserPlayground();
   let page: Page;
   // One English editor page for the tests below (loading the editor is the slow part); zh-CN gets its own.
   before(async function () {
-    this.timeout(30_000);
+    this.timeout(90_000);
     page = await openEditor(fx.browser, fx.editorUrl);
   });
 
@@ -83,12 +83,15 @@ describe('the playground (npm start) in a real browser', function () {
   it('shows the palette and the edit dialogs in Chinese when the browser language is zh-CN', async () => {
     // Node-RED 4.1 takes the editor language from navigator.language (or a language chosen in its settings).
     const zh = await openEditor(fx.browser, fx.editorUrl, 'zh-CN');
-    for (const type of declaredTypes().palette) {
-      const label = await zh.locator(`#red-ui-palette-container-DingTalk .red-ui-palette-node[data-palette-type="${type}"] .red-ui-palette-label`).textContent();
-      assert.equal(squash(label), localeText('zh-CN', `${type}.paletteLabel`));
+    try {
+      for (const type of declaredTypes().palette) {
+        const label = await zh.locator(`#red-ui-palette-container-DingTalk .red-ui-palette-node[data-palette-type="${type}"] .red-ui-palette-label`).textContent();
+        assert.equal(squash(label), localeText('zh-CN', `${type}.paletteLabel`));
+      }
+      await checkDialogs(zh, 'zh-CN');
+    } finally {
+      await zh.context().close();
     }
-    await checkDialogs(zh, 'zh-CN');
-    await zh.context().close();
   });
 
   it('shows the deployed example flows connected to the simulator', async () => {
