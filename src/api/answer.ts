@@ -34,8 +34,11 @@ export function parseBody(answer: RawAnswer, secrets: readonly string[] = []): P
   } catch {
     const type = header(answer.headers, 'content-type')?.split(';')[0]?.trim() || 'no content type';
     const title = /<title[^>]*>([^<]{1,120})<\/title>/i.exec(text)?.[1];
-    const snippet = excerpt(title ?? text.replace(/<[^>]*>/g, ' '), secrets);
-    return { ok: false, reason: `${type} instead of JSON ("${snippet}")` };
+    // A successful answer in another format still carries what we asked for (the XML form of the token call holds
+    // the access token, which we never parsed and so cannot scrub): quote only an HTML title from those.
+    const quotable = title ?? (answer.status >= 200 && answer.status < 300 ? undefined : text.replace(/<[^>]*>/g, ' '));
+    if (quotable === undefined) return { ok: false, reason: `${type} instead of JSON` };
+    return { ok: false, reason: `${type} instead of JSON ("${excerpt(quotable, secrets)}")` };
   }
 }
 
