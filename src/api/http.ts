@@ -44,10 +44,16 @@ export interface OpenApiClientOptions {
   maxRequestsPerSecond?: number;
   /** Hosts (https) or origins a session webhook may point at besides *.dingtalk.com and the API base. */
   allowedWebhookHosts?: string[];
-  logger?: Logger;
+  logger?: RequestLogger;
   clock?: Clock;
   random?: RandomSource;
 }
+
+/**
+ * A Logger that may say whether it wants debug lines; without `isDebugEnabled` returning true, the per-request
+ * debug line is not built at all (retries, waits and failures are logged either way).
+ */
+export type RequestLogger = Logger & { isDebugEnabled?: () => boolean };
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT';
 
@@ -108,9 +114,14 @@ export class OpenApiClient {
   private readonly ca: string | Buffer | undefined;
   /** Pools we built, keyed by the proxy they go through ('' = direct). Usually just one. */
   private readonly pools = new Map<string, Dispatcher>();
+  /**
+   * The pool each origin goes through, decided once per origin: resolving the proxy reads HTTPS_PROXY/NO_PROXY, which
+   * is not worth doing per request (proxy settings in the environment are read when an origin is first used).
+   */
+  private readonly poolByOrigin = new Map<string, Dispatcher>();
   private readonly timeoutMs: number;
   private readonly retry: RetryOptions;
-  private readonly logger: Logger;
+  private readonly logger: RequestLogger;
   private readonly random: RandomSource;
   private readonly allowedWebhookHosts: string[];
   private readonly tokens: TokenCache;
@@ -223,6 +234,7 @@ export class OpenApiClient {
     this.tokens.clear();
     const pools = [...this.pools.values()];
     this.pools.clear();
+    this.poolByOrigin.clear();
     await Promise.all(pools.map((pool) => pool.destroy()));
   }
 
@@ -251,12 +263,18 @@ export class OpenApiClient {
    */
   private dispatcherFor(url: string): Dispatcher {
     if (this.injectedDispatcher) return this.injectedDispatcher;
+    const origin = originPrefix(url);
+    const known = this.poolByOrigin.get(origin);
+    if (known !== undefined) return known;
     const proxy = resolveProxy(this.explicitProxy, url) ?? '';
     let pool = this.pools.get(proxy);
     if (!pool) {
       pool = createHttpDispatcher({ proxy: proxy || undefined, ca: this.ca, connectTimeoutMs: Math.min(this.timeoutMs, 10_000) });
       this.pools.set(proxy, pool);
     }
+    // Download URLs can come from many hosts; the decision is cheap to redo, so the table is just kept small.
+    if (this.poolByOrigin.size >= MAX_REMEMBERED_ORIGINS) this.poolByOrigin.clear();
+    this.poolByOrigin.set(origin, pool);
     return pool;
   }
 
@@ -357,7 +375,11 @@ export class OpenApiClient {
       bodyTimeout: this.timeoutMs,
     });
     const text = await readText(res.body, MAX_ANSWER_BYTES);
-    this.logger.debug(`${target.method} ${target.endpoint} -> ${res.statusCode} in ${this.clock.now() - started} ms`);
+    // One line per request only for a logger that says it wants debug lines: Node-RED's node.debug() costs its full
+    // price (~3.5 % of the runtime under load) even when debug logging is off.
+    if (this.logger.isDebugEnabled?.() === true) {
+      this.logger.debug(`${target.method} ${target.endpoint} -> ${res.statusCode} in ${this.clock.now() - started} ms`);
+    }
     return { status: res.statusCode, headers: res.headers, text };
   }
 
@@ -421,6 +443,19 @@ function serialize(body: unknown, endpoint: string): string | undefined {
       hint: 'remove circular references and BigInt values from the message fields',
     });
   }
+}
+
+/** At most this many origins remember their pool (see dispatcherFor). */
+const MAX_REMEMBERED_ORIGINS = 32;
+
+/** `scheme://host:port` of an absolute URL, by string slicing (no URL object on the per-request path). */
+function originPrefix(url: string): string {
+  const hostStart = url.indexOf('//');
+  if (hostStart < 0) return url;
+  const pathStart = url.indexOf('/', hostStart + 2);
+  const queryStart = url.indexOf('?', hostStart + 2);
+  const end = pathStart < 0 ? queryStart : queryStart < 0 ? pathStart : Math.min(pathStart, queryStart);
+  return (end < 0 ? url : url.slice(0, end)).toLowerCase();
 }
 
 function originOf(apiBase: string): string {

@@ -8,8 +8,15 @@ import type { EventAckStatus } from './frames';
 export function encodeAck(messageId: string, data: string, code = 200, message = 'OK'): string {
   return (
     `{"code":${code},"headers":{"contentType":"application/json","messageId":${JSON.stringify(messageId)}},` +
-    `"message":${JSON.stringify(message)},"data":${JSON.stringify(data)}}`
+    `"message":${quote(message)},"data":${quote(data)}}`
   );
+}
+
+/** `JSON.stringify(text)`, looked up for the few texts sent with nearly every ack (filled below the constants). */
+const QUOTED = new Map<string, string>();
+
+function quote(text: string): string {
+  return QUOTED.get(text) ?? JSON.stringify(text);
 }
 
 /** Robot messages: the server ignores the payload; `null` is what the protocol doc shows. */
@@ -21,6 +28,8 @@ const EVENT_ACK_DATA: Record<EventAckStatus, string> = {
   SUCCESS: '{"status":"SUCCESS","message":"success"}',
   LATER: '{"status":"LATER","message":"later"}',
 };
+
+for (const text of ['OK', ROBOT_ACK_DATA, EMPTY_CALLBACK_ACK_DATA, EVENT_ACK_DATA.SUCCESS, EVENT_ACK_DATA.LATER]) QUOTED.set(text, JSON.stringify(text));
 
 export function eventAckData(status: EventAckStatus): string {
   return EVENT_ACK_DATA[status];

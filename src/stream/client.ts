@@ -21,7 +21,7 @@ import type {
   Unsubscribe,
 } from './types';
 import { createHttpDispatcher, createTunnelAgent, resolveProxy } from '../util/proxy';
-import { silentLogger, systemClock, systemRandom, type Clock, type Logger } from '../util/runtime';
+import { silentLogger, systemClock, systemRandom, type Clock, type Logger, type RandomSource } from '../util/runtime';
 import { USER_AGENT } from '../version';
 
 export const DEFAULT_API_BASE = 'https://api.dingtalk.com';
@@ -45,7 +45,19 @@ export const DEFAULT_TIMING: Readonly<StreamTiming> = {
 };
 
 /** The same kind of warning is emitted at most once per this interval; repeats go to the debug log. */
+const MAX_WARNING_KINDS = 200;
 const WARNING_INTERVAL_MS = 60_000;
+
+/**
+ * A working socket that drops is replaced at once, after a random pause below this (capped by backoffBaseMs) so that
+ * many instances cut off together do not all hit the gateway in the same millisecond.
+ */
+const RECONNECT_JITTER_MS = 250;
+/**
+ * Drops of sockets younger than stableAfterMs that are still replaced at once; past this many in a row the server is
+ * treated as flapping and the replacements back off (ADR 0009).
+ */
+const QUICK_RECONNECTS = 3;
 
 /**
  * One DingTalk app's Stream connection (protocol.md §1-§4, §8): fetches a ticket per connection, keeps exactly the
@@ -68,7 +80,13 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
   private readonly gatewayProxyHost: string | undefined;
   private readonly wsAgents = new Map<string, http.Agent>();
   private readonly router: FrameRouter;
+  /** Grows with consecutive failed attempts (gateway, handshake); reset by an attempt that succeeds. */
   private readonly backoff: Backoff;
+  /** Grows with sockets that keep dropping before stableAfterMs (a flapping server); reset by a stable one. */
+  private readonly flapBackoff: Backoff;
+  private readonly random: RandomSource;
+  /** Drops in a row of sockets that had not yet been up for stableAfterMs. */
+  private flaps = 0;
   private readonly liveStats: StreamStats = {
     framesIn: 0,
     acksOut: 0,
@@ -110,7 +128,9 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
     this.apiBase = options.apiBase ?? DEFAULT_API_BASE;
     this.ua = options.ua ?? USER_AGENT;
     this.localIp = options.localIp ?? firstLanIPv4();
-    this.backoff = new Backoff({ baseMs: this.timing.backoffBaseMs, maxMs: this.timing.backoffMaxMs, random: options.random ?? systemRandom });
+    this.random = options.random ?? systemRandom;
+    this.backoff = new Backoff({ baseMs: this.timing.backoffBaseMs, maxMs: this.timing.backoffMaxMs, random: this.random });
+    this.flapBackoff = new Backoff({ baseMs: this.timing.backoffBaseMs, maxMs: this.timing.backoffMaxMs, random: this.random });
     const gatewayProxy = options.dispatcher ? undefined : resolveProxy(options.proxy, this.apiBase);
     this.gatewayProxyHost = gatewayProxy ? proxyHostOf(gatewayProxy) : undefined;
     if (options.dispatcher) {
@@ -292,10 +312,13 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
     this.liveStats.connectedAt = this.clock.now();
     // Make-before-break: the old socket goes only now that the new one is up (ADR 0001).
     if (previous !== undefined && previous !== conn) this.retire(previous);
+    // The attempt worked: the next failure starts again from backoffBaseMs.
+    this.backoff.reset();
     this.clock.clearTimeout(this.stableTimer);
     this.stableTimer = this.clock.setTimeout(() => {
       this.stableTimer = undefined;
-      this.backoff.reset();
+      this.flaps = 0;
+      this.flapBackoff.reset();
     }, this.timing.stableAfterMs);
     this.logger.info(`DingTalk Stream connected (${conn.origin}).`);
     this.setState('connected');
@@ -359,8 +382,11 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
     this.drainTimers.delete(conn);
     if (this.closed || conn !== this.active) return;
     this.active = undefined;
+    // Still pending: this socket dropped before it had been up for stableAfterMs.
+    const young = this.stableTimer !== undefined;
     this.clock.clearTimeout(this.stableTimer);
     this.stableTimer = undefined;
+    if (young) this.flaps += 1;
     const error = reason ?? new Error('The Stream connection closed.');
     this.logger.warn(error.message);
     if (this.connecting) {
@@ -373,9 +399,21 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
       this.setState('reconnecting', error, this.retryAt);
       return;
     }
-    const delay = this.backoff.next();
+    const delay = this.delayAfterDrop();
     this.armRetry(delay);
     this.setState('reconnecting', error, this.clock.now() + delay);
+  }
+
+  /**
+   * A socket that was working dropped (killed, reset, missed pongs): DingTalk is most likely still there, so the
+   * replacement starts at once, within a short jitter. Only a server whose sockets keep dropping before they are
+   * stable gets exponentially longer pauses; failed attempts back off on their own in connectFailed().
+   */
+  private delayAfterDrop(): number {
+    if (this.flaps > QUICK_RECONNECTS) return this.flapBackoff.next();
+    const r = this.random();
+    const unit = r >= 0 && r < 1 ? r : 0.5;
+    return Math.floor(unit * Math.min(RECONNECT_JITTER_MS, this.timing.backoffBaseMs));
   }
 
   /** SYSTEM disconnect: open the next connection now, let this one drain (ADR 0001). */
@@ -464,13 +502,18 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
 
   private warn(kind: string, message: string): void {
     const now = this.clock.now();
+    // Kinds can carry a topic name from the wire: keep the table small whatever a server sends. Expired entries go
+    // first; past the cap, new kinds share one entry, so a flood of new topics can neither grow the table nor
+    // reopen the rate limit of a kind already warned about.
+    if (this.warnedAt.size >= MAX_WARNING_KINDS && !this.warnedAt.has(kind)) {
+      for (const [k, at] of this.warnedAt) if (now - at >= WARNING_INTERVAL_MS) this.warnedAt.delete(k);
+      if (this.warnedAt.size >= MAX_WARNING_KINDS) kind = 'too-many-kinds';
+    }
     const last = this.warnedAt.get(kind);
     if (last !== undefined && now - last < WARNING_INTERVAL_MS) {
       this.logger.debug(message);
       return;
     }
-    // Kinds can carry a topic name from the wire: keep the table small whatever a server sends.
-    if (this.warnedAt.size >= 200) this.warnedAt.clear();
     this.warnedAt.set(kind, now);
     this.logger.warn(message);
     this.emit('warning', new Error(message));

@@ -1,4 +1,5 @@
 import type * as http from 'node:http';
+import type { Duplex } from 'node:stream';
 import WebSocket from 'ws';
 import type { Clock } from '../util/runtime';
 
@@ -55,6 +56,9 @@ export class StreamConnection {
   openedAt: number | undefined;
 
   private ws: WebSocket | undefined;
+  /** The TCP/TLS socket under `ws` (from its `upgrade` event), corked while a burst of acks is being written. */
+  private socket: Duplex | undefined;
+  private corked = false;
   private lastInboundAt = 0;
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private pongTimer: NodeJS.Timeout | undefined;
@@ -96,6 +100,9 @@ export class StreamConnection {
       this.ws = ws;
       this.closedPromise = new Promise<void>((r) => (this.resolveClosed = r));
       let opened = false;
+      ws.on('upgrade', (res) => {
+        this.socket = res.socket;
+      });
       ws.on('open', () => {
         opened = true;
         this.openedAt = this.options.clock.now();
@@ -146,13 +153,30 @@ export class StreamConnection {
     });
   }
 
-  /** Sends an ack; false when the socket can no longer carry it (the frame will be re-pushed by DingTalk). */
+  /**
+   * Sends an ack; false when the socket can no longer carry it (the frame will be re-pushed by DingTalk).
+   *
+   * ws writes every frame with its own writev (header + payload): ~28 % of the client's profile under load.
+   * Frames of one inbound burst are handled in one tick, so the socket is corked at the first ack of a tick and
+   * uncorked on process.nextTick: all acks of the burst leave in one write, in order, and none waits past this tick.
+   */
   send(text: string): boolean {
     const ws = this.ws;
     if (ws === undefined || ws.readyState !== WebSocket.OPEN) return false;
+    const socket = this.socket;
+    if (!this.corked && socket !== undefined) {
+      this.corked = true;
+      socket.cork();
+      process.nextTick(this.uncork);
+    }
     ws.send(text);
     return true;
   }
+
+  private readonly uncork = (): void => {
+    this.corked = false;
+    this.socket?.uncork();
+  };
 
   /** Declares the socket dead and drops it at once (no close handshake: it would wait on a dead peer). */
   kill(reason: Error): void {

@@ -41,6 +41,24 @@ export const InboundFrameSchema = z.object({
 });
 export type InboundFrame = z.infer<typeof InboundFrameSchema>;
 
+/**
+ * The envelope check of the per-frame hot path: zod checks what the router reads (type, topic, messageId, the event
+ * headers it routes and dedupes on, data), in zod's default "strip" mode so nothing is copied. The router keeps the
+ * JSON.parse result itself, so DingTalk's other header keys pass through untouched, as the loose schema would keep
+ * them. Checking every declared optional header on each frame cost more than everything else the router does
+ * (ADR 0008); they are strings DingTalk documents and that no code here dereferences.
+ */
+export const InboundFrameCheck = z.object({
+  type: z.string(),
+  headers: z.object({
+    topic: z.string(),
+    messageId: z.string().min(1),
+    eventType: z.string().optional(),
+    eventId: z.string().optional(),
+  }),
+  data: z.string(),
+});
+
 /** The ack the client sends back for every pushed frame, on the socket that delivered it. */
 export const AckFrameSchema = z.object({
   code: z.number().int(),
@@ -78,11 +96,12 @@ export const GatewayOpenResponseSchema = z.object({
 export type GatewayOpenResponse = z.infer<typeof GatewayOpenResponseSchema>;
 
 /** Robot message payload (protocol.md §5). Only what we read is checked; everything else is kept. */
-export const AtUserSchema = z.looseObject({
+const atUserShape = {
   dingtalkId: z.string().optional(),
   staffId: z.string().optional(),
   unionId: z.string().optional(),
-});
+};
+export const AtUserSchema = z.looseObject(atUserShape);
 
 export const RobotMessageSchema = z.looseObject({
   msgtype: z.string(),
@@ -109,6 +128,25 @@ export const RobotMessageSchema = z.looseObject({
   content: z.looseObject({}).optional(),
 });
 export type RobotMessage = z.infer<typeof RobotMessageSchema>;
+/**
+ * The robot-message check of the hot path (see InboundFrameCheck, ADR 0008): the fields the router and the nodes
+ * route on or dereference (msgId, msgtype, conversation, text.content, content, atUsers); the other fields are
+ * passed through as DingTalk sent them.
+ */
+export const RobotMessageCheck = z.object({
+  msgtype: z.string(),
+  msgId: z.string().min(1),
+  conversationId: z.string(),
+  conversationType: z.string(),
+  text: z.object({ content: z.string() }).optional(),
+  content: z.object({}).optional(),
+  atUsers: z.array(z.object(atUserShape)).optional(),
+});
+
+/** True when `value` passes `check`; the value itself is kept (with its unknown keys), never zod's copy. */
+export function isValid(check: z.ZodType, value: unknown): boolean {
+  return check.safeParse(value).success;
+}
 
 /** Interactive card callback payload (protocol.md §2.4). `content`/`value` are JSON strings carrying cardPrivateData. */
 export const CardCallbackSchema = z.looseObject({

@@ -1,16 +1,19 @@
 import {
   CardCallbackResponseSchema,
   CardCallbackSchema,
-  InboundFrameSchema,
-  RobotMessageSchema,
+  InboundFrameCheck,
+  RobotMessageCheck,
   SYSTEM_TOPIC_DISCONNECT,
   SYSTEM_TOPIC_PING,
   TOPIC_CARD_CALLBACK,
   TOPIC_ROBOT_MESSAGE,
   type EventAckStatus,
   type FrameHeaders,
+  type CardCallback,
   type InboundFrame,
+  type RobotMessage,
   type Subscription,
+  isValid,
 } from './frames';
 import { EMPTY_CALLBACK_ACK_DATA, ROBOT_ACK_DATA, callbackAckData, encodeAck, eventAckData } from './acks';
 import { DedupeWindow } from './dedupe';
@@ -68,6 +71,7 @@ export class FrameRouter {
   private readonly seenEvents: DedupeWindow<Outcome>;
   private readonly seenRobot: DedupeWindow<true>;
   private readonly seenCallbacks: DedupeWindow<Outcome>;
+  private readonly seenCards: DedupeWindow<Outcome>;
   private readonly deadlines = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -78,6 +82,7 @@ export class FrameRouter {
     this.seenEvents = new DedupeWindow(window);
     this.seenRobot = new DedupeWindow(window);
     this.seenCallbacks = new DedupeWindow(window);
+    this.seenCards = new DedupeWindow(window);
   }
 
   onRobotMessage(fn: RobotMessageHandler): Unsubscribe {
@@ -132,9 +137,9 @@ export class FrameRouter {
       this.host.warn('malformed-json', 'Received a Stream frame that is not JSON; ignored.');
       return;
     }
-    const parsed = InboundFrameSchema.safeParse(raw);
-    if (!parsed.success) return this.onInvalidEnvelope(target, raw);
-    const frame = parsed.data;
+    // zod checks the envelope; the parsed object itself is used (not zod's copy), so unknown header keys stay as sent.
+    if (!isValid(InboundFrameCheck, raw)) return this.onInvalidEnvelope(target, raw);
+    const frame = raw as InboundFrame;
     switch (frame.type) {
       case 'CALLBACK':
         return this.onCallbackFrame(target, frame);
@@ -185,7 +190,7 @@ export class FrameRouter {
 
   private rejectData(target: AckTarget, messageId: string, what: string, problem: string): typeof INVALID {
     this.host.stats.malformedFrames += 1;
-    this.host.warn(`malformed-data:${what}`, `Received a ${what} whose data ${problem}; answered 400.`);
+    this.host.warn(`malformed-data:${what}`, `Received ${article(what)} ${what} whose data ${problem}; answered 400.`);
     this.send(target, encodeAck(messageId, '{}', 400, 'malformed data'));
     return INVALID;
   }
@@ -252,29 +257,29 @@ export class FrameRouter {
     const data = this.parseData(target, frame, `callback (${short(topic)})`);
     if (data === INVALID) return;
     const push: Push<unknown> = { headers: frame.headers, data, raw: frame.data };
-    this.collectAnswer(target, messageId, push, [...handlers].map((e) => e.fn), 'null', (value) => callbackAckData(value));
+    this.collectAnswer(target, messageId, this.seenCallbacks, messageId, push, [...handlers].map((e) => e.fn), 'null', (value) => callbackAckData(value));
   }
 
   private onRobotFrame(target: AckTarget, frame: InboundFrame): void {
     const messageId = frame.headers.messageId;
     const data = this.parseData(target, frame, 'robot message');
     if (data === INVALID) return;
-    const message = RobotMessageSchema.safeParse(data);
-    if (!message.success) {
+    if (!isValid(RobotMessageCheck, data)) {
       this.rejectData(target, messageId, 'robot message', 'lacks msgtype/msgId/conversation fields');
       return;
     }
+    const message = data as RobotMessage;
     // Acked before any flow runs: DingTalk re-pushes a robot message whose ack is not back within ~60 s, and flows
     // (LLM calls...) often take longer. Nothing the flow does could change this ack anyway (ADR 0003).
     this.send(target, encodeAck(messageId, ROBOT_ACK_DATA));
     // A re-push of the same message has a new messageId but the same msgId (ADR 0002).
-    const msgId = message.data.msgId;
+    const msgId = message.msgId;
     if (this.seenRobot.get(msgId) !== undefined) {
       this.host.stats.duplicatesDropped += 1;
       return;
     }
     this.seenRobot.set(msgId, true);
-    const push = { headers: frame.headers, data: message.data, raw: frame.data };
+    const push = { headers: frame.headers, data: message, raw: frame.data };
     for (const { fn } of this.robot) {
       try {
         const result: unknown = fn(push);
@@ -287,8 +292,6 @@ export class FrameRouter {
 
   private onCardFrame(target: AckTarget, frame: InboundFrame): void {
     const messageId = frame.headers.messageId;
-    const seen = this.seenCallbacks.get(messageId);
-    if (seen !== undefined) return this.replay(target, messageId, seen);
     const data = this.parseData(target, frame, 'card callback');
     if (data === INVALID) return;
     const callback = CardCallbackSchema.safeParse(data);
@@ -296,8 +299,12 @@ export class FrameRouter {
       this.rejectData(target, messageId, 'card callback', 'lacks outTrackId');
       return;
     }
+    // A re-push comes with a new messageId and a callback has no id of its own: the click itself is the key (ADR 0002).
+    const key = cardClickKey(callback.data);
+    const seen = this.seenCards.get(key);
+    if (seen !== undefined) return this.replay(target, messageId, seen);
     const push = { headers: frame.headers, data: callback.data, raw: frame.data };
-    this.collectAnswer(target, messageId, push, [...this.cards].map((e) => e.fn), '{}', (value) => {
+    this.collectAnswer(target, messageId, this.seenCards, key, push, [...this.cards].map((e) => e.fn), '{}', (value) => {
       const answer = CardCallbackResponseSchema.safeParse(value);
       if (!answer.success) {
         this.host.warn(
@@ -318,6 +325,8 @@ export class FrameRouter {
   private collectAnswer<P>(
     target: AckTarget,
     messageId: string,
+    seen: DedupeWindow<Outcome>,
+    key: string,
     push: P,
     handlers: Array<(push: P) => unknown>,
     emptyResponse: string,
@@ -325,7 +334,7 @@ export class FrameRouter {
   ): void {
     const emptyData = `{"response":${emptyResponse}}`;
     const outcome: Outcome = { data: undefined, code: 200, waiters: undefined };
-    this.seenCallbacks.set(messageId, outcome);
+    seen.set(key, outcome);
     target.pendingAcks += 1;
     let remaining = handlers.length;
     let timer: NodeJS.Timeout | undefined;
@@ -411,7 +420,7 @@ export class FrameRouter {
   }
 
   private unhandled(target: AckTarget, headers: FrameHeaders, what: string): void {
-    this.host.warn(`unhandled:${what}`, `Received a ${what} that nothing here subscribes to; answered 404.`);
+    this.host.warn(`unhandled:${what}`, `Received ${article(what)} ${what} that nothing here subscribes to; answered 404.`);
     this.send(target, encodeAck(headers.messageId, '{}', 404, 'no handler'));
   }
 
@@ -440,6 +449,14 @@ function add<F>(set: Set<Entry<F>>, fn: F): Unsubscribe {
   };
 }
 
+/**
+ * Who clicked what on which card: outTrackId, userId and the raw content/value strings (they carry the action ids and
+ * params). DingTalk gives a re-push a new messageId, and the callback carries no id or timestamp of its own (ADR 0002).
+ */
+function cardClickKey(callback: CardCallback): string {
+  return JSON.stringify([callback.outTrackId, callback.userId ?? '', callback.content ?? '', callback.value ?? '']);
+}
+
 function isPromise(value: unknown): value is Promise<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }
@@ -447,4 +464,9 @@ function isPromise(value: unknown): value is Promise<unknown> {
 /** Names from the wire go into warnings; keep them short so a hostile frame cannot flood the log. */
 function short(text: string): string {
   return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+}
+
+
+function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? 'an' : 'a';
 }
