@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { MsgInputError, isNonEmptyString, parseMsgProperty } from './input-error';
+import { MsgInputError, checkBytes, checkJsonBytes, checkLength, isNonEmptyString, parseMsgProperty, sizeError } from './input-error';
+import { INPUT_LIMITS } from './limits';
 
 export const CARD_OPERATIONS = ['createAndDeliver', 'update', 'stream'] as const;
 export type CardOperation = (typeof CARD_OPERATIONS)[number];
@@ -35,10 +36,15 @@ const DATA_FORM = 'an object whose keys are the card template variables, e.g. { 
 export function cardParamMap(payload: unknown, property = 'msg.payload'): Record<string, string> {
   if (payload === undefined || payload === null) return {};
   const obj = parseMsgProperty(z.record(z.string(), z.unknown()), payload, property, DATA_FORM);
+  const keys = Object.keys(obj).length;
+  if (keys > INPUT_LIMITS.cardParamKeys) {
+    throw sizeError(property, keys, INPUT_LIMITS.cardParamKeys, 'items', 'Send only the template variables the card uses.');
+  }
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(obj)) {
     out[k] = typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v);
   }
+  checkJsonBytes(out, property, INPUT_LIMITS.cardDataBytes, 'Put less data in the card: link to the details instead of embedding them.');
   return out;
 }
 
@@ -51,6 +57,7 @@ export function cardTemplateId(opts: CardNodeOptions, msg: Record<string, unknow
       'No card template: set the template id in the node or msg.cardTemplateId (from the card builder, e.g. "xxxx.schema", or StandardCard).',
     );
   }
+  checkLength(id.trim(), isNonEmptyString(msg['cardTemplateId']) ? 'msg.cardTemplateId' : 'cardTemplateId (node)', INPUT_LIMITS.idChars, 'Expected one template id, e.g. "xxxx.schema".');
   return id.trim();
 }
 
@@ -63,6 +70,7 @@ export function outTrackId(msg: Record<string, unknown>): string {
       'msg.outTrackId is missing: it identifies the card to change. Use the msg.outTrackId that "create and deliver" put on its output.',
     );
   }
+  checkLength(id.trim(), 'msg.outTrackId', INPUT_LIMITS.idChars, 'Use the msg.outTrackId that "create and deliver" put on its output.');
   return id.trim();
 }
 
@@ -82,6 +90,8 @@ export function cardTarget(opts: CardNodeOptions, msg: Record<string, unknown>):
     : isNonEmptyString(msg['openConversationId'])
       ? msg['openConversationId'].trim()
       : undefined;
+  if (userId) checkLength(userId, isNonEmptyString(opts.userId) ? 'userId (node)' : 'msg.userId', INPUT_LIMITS.idChars, 'Expected one userId.');
+  if (group) checkLength(group, isNonEmptyString(opts.openConversationId) ? 'openConversationId (node)' : 'msg.openConversationId', INPUT_LIMITS.idChars, 'Expected one openConversationId (cid...).');
   if (opts.target === 'user' && userId) return { space: 'user', userId };
   if (opts.target === 'group' && group) return { space: 'group', openConversationId: group };
   if (opts.target === '') {
@@ -120,6 +130,7 @@ export function streamChunk(msg: Record<string, unknown>): StreamChunk {
       { property: 'msg.payload', reason: 'not a string', got: 'an object', expected: 'a string' },
     );
   }
+  checkBytes(text, 'msg.payload', INPUT_LIMITS.streamChunkBytes, 'Stream the text in smaller pieces (e.g. one LLM token or sentence per msg).');
   if (msg['isError'] === true || (msg['error'] !== undefined && msg['error'] !== null && msg['error'] !== false)) return { kind: 'fail', text };
   if (msg['complete'] === true) return { kind: 'finish', text };
   return { kind: 'append', text };

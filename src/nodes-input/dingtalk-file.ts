@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
-import { MsgInputError, isNonEmptyString } from './input-error';
+import { MsgInputError, checkBytes, checkLength, isNonEmptyString } from './input-error';
+import { INPUT_LIMITS } from './limits';
 
 export interface FileRequest {
   downloadCode: string;
@@ -23,19 +24,37 @@ function objectAt(value: unknown, key: string): Record<string, unknown> | undefi
  * dingtalk-robot-in), then msg.dingtalk.content.downloadCode (the raw robot message). richText pictures are not
  * picked automatically: there can be several, so the flow sets msg.downloadCode.
  */
+/** The first non-empty string among named candidates, with the msg property it came from (for size errors). */
+function firstString(candidates: Array<[string, unknown]>): { property: string; value: string } | undefined {
+  for (const [property, value] of candidates) if (isNonEmptyString(value)) return { property, value };
+  return undefined;
+}
+
 export function fileRequest(msg: Record<string, unknown>, appRobotCode: string): FileRequest {
   const dingtalk = objectAt(msg, 'dingtalk');
   const content = objectAt(dingtalk, 'content');
-  const code = [msg['downloadCode'], dingtalk?.['downloadCode'], content?.['downloadCode'], content?.['pictureDownloadCode']].find(isNonEmptyString);
-  if (!code) {
+  const found = firstString([
+    ['msg.downloadCode', msg['downloadCode']],
+    ['msg.dingtalk.downloadCode', dingtalk?.['downloadCode']],
+    ['msg.dingtalk.content.downloadCode', content?.['downloadCode']],
+    ['msg.dingtalk.content.pictureDownloadCode', content?.['pictureDownloadCode']],
+  ]);
+  if (!found) {
     throw new MsgInputError(
       'missingDownloadCode',
       'msg.downloadCode',
       'No download code: connect this node after dingtalk-robot-in (a file, picture, audio or video message) or set msg.downloadCode.',
     );
   }
+  const code = found.value;
+  checkBytes(code.trim(), found.property, INPUT_LIMITS.downloadCodeBytes, 'Expected the downloadCode of one DingTalk message, as dingtalk-robot-in gives it.');
   const robotCode = isNonEmptyString(dingtalk?.['robotCode']) ? dingtalk['robotCode'] : appRobotCode;
-  const fileName = [dingtalk?.['fileName'], content?.['fileName']].find(isNonEmptyString);
+  const named = firstString([
+    ['msg.dingtalk.fileName', dingtalk?.['fileName']],
+    ['msg.dingtalk.content.fileName', content?.['fileName']],
+  ]);
+  const fileName = named?.value;
+  if (named) checkLength(named.value, named.property, INPUT_LIMITS.fileNameChars, 'Use a shorter file name.');
   const msgId = isNonEmptyString(dingtalk?.['msgId']) ? dingtalk['msgId'] : undefined;
   return { downloadCode: code.trim(), robotCode, ...(fileName ? { fileName } : {}), ...(msgId ? { msgId } : {}) };
 }

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { MsgInputError } from './input-error';
+import { MsgInputError, sizeError } from './input-error';
+import { INPUT_LIMITS } from './limits';
 
 /** The part of `msg.dingtalk` (from dingtalk-robot-in) that a reply needs. Everything else is kept but not checked. */
 export const ReplyContextSchema = z.looseObject({
-  sessionWebhook: z.string().min(1).optional(),
+  sessionWebhook: z.string().min(1).max(INPUT_LIMITS.urlChars).optional(),
   sessionWebhookExpiredTime: z.number().optional(),
   senderStaffId: z.string().optional(),
   conversationType: z.string().optional(),
@@ -22,6 +23,10 @@ export function replyContext(value: unknown): ReplyContext {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const property = `msg.dingtalk.${issue?.path.map(String).join('.') ?? ''}`;
+    const got = issue?.path.length === 1 ? (value as Record<string, unknown>)[String(issue.path[0])] : undefined;
+    if (issue?.code === 'too_big' && typeof got === 'string') {
+      throw sizeError(property, got.length, Number(issue.maximum), 'characters', 'Pass msg.dingtalk on as dingtalk-robot-in set it.');
+    }
     throw new MsgInputError(
       'invalidProperty',
       property,

@@ -1,4 +1,5 @@
-import { MsgInputError, idList, isNonEmptyString } from './input-error';
+import { MsgInputError, checkLength, idList, isNonEmptyString, sizeError } from './input-error';
+import { INPUT_LIMITS } from './limits';
 import { buildRobotApiMessage, msgParamFrom, type RobotApiMessage, type SendType } from './robot-message';
 
 export type SendTargetOption = '' | 'users' | 'group';
@@ -18,7 +19,9 @@ export type SendTarget = { to: 'users'; userIds: string[] } | { to: 'group'; ope
 const USERS_FORM = 'an array of userIds or a comma-separated string, e.g. "user1,user2"';
 
 function usersTarget(nodeIds: string, msgIds: unknown): SendTarget {
-  const ids = idList(nodeIds) ?? idList(msgIds);
+  const fromNode = idList(nodeIds);
+  const ids = fromNode ?? idList(msgIds);
+  const property = fromNode ? 'userIds (node)' : 'msg.userIds';
   if (!ids) {
     throw new MsgInputError(
       'missingUserIds',
@@ -27,11 +30,16 @@ function usersTarget(nodeIds: string, msgIds: unknown): SendTarget {
       { expected: USERS_FORM },
     );
   }
+  if (ids.length > INPUT_LIMITS.userIds) {
+    throw sizeError(property, ids.length, INPUT_LIMITS.userIds, 'items', 'Split the recipients over several messages.');
+  }
+  for (const id of ids) checkLength(id, property, INPUT_LIMITS.idChars, 'Each entry must be one userId; check how the list is split.');
   return { to: 'users', userIds: ids };
 }
 
 function groupTarget(nodeId: string, msgId: unknown): SendTarget {
   const id = isNonEmptyString(nodeId) ? nodeId.trim() : isNonEmptyString(msgId) ? msgId.trim() : undefined;
+  if (id) checkLength(id, isNonEmptyString(nodeId) ? 'openConversationId (node)' : 'msg.openConversationId', INPUT_LIMITS.idChars, 'Expected one openConversationId (cid...).');
   if (!id) {
     throw new MsgInputError(
       'missingConversation',
@@ -58,6 +66,7 @@ export function sendTarget(opts: SendNodeOptions, msg: Record<string, unknown>):
 /** msg.msgKey + msg.msgParam win; then the node's custom msgKey; then msg.payload shaped by the node's message type. */
 export function sendMessage(opts: SendNodeOptions, msg: Record<string, unknown>): RobotApiMessage {
   if (isNonEmptyString(msg['msgKey'])) {
+    checkLength(msg['msgKey'].trim(), 'msg.msgKey', INPUT_LIMITS.idChars, 'Expected a msgKey such as sampleText.');
     return { msgKey: msg['msgKey'].trim(), msgParam: msgParamFrom(msg['msgParam'] ?? {}, 'msg.msgParam') };
   }
   if (opts.msgType === 'custom') {

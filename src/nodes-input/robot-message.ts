@@ -10,7 +10,12 @@ import {
   textMessage,
   type RobotMessage,
 } from '../api/messages';
-import { MsgInputError, parseMsgProperty } from './input-error';
+import { MsgInputError, checkJsonBytes, checkLength, parseMsgProperty } from './input-error';
+import { INPUT_LIMITS } from './limits';
+
+const TITLE = z.string().min(1).max(INPUT_LIMITS.titleChars);
+const TEXT = z.string().min(1).max(INPUT_LIMITS.textChars);
+const URL_TEXT = z.string().min(1).max(INPUT_LIMITS.urlChars);
 
 /**
  * msg.payload -> robot message, in the two wire forms DingTalk has (protocol.md §6.3-6.4):
@@ -18,13 +23,13 @@ import { MsgInputError, parseMsgProperty } from './input-error';
  * Shared by dingtalk-reply (webhook, with the robot API as fallback) and dingtalk-send (robot API).
  */
 
-export const ActionCardButtonSchema = z.looseObject({ title: z.string().min(1), actionURL: z.string().min(1) });
+export const ActionCardButtonSchema = z.looseObject({ title: TITLE, actionURL: URL_TEXT });
 
 export const ActionCardPayloadSchema = z.looseObject({
-  title: z.string().min(1),
-  text: z.string().min(1),
-  singleTitle: z.string().min(1).optional(),
-  singleURL: z.string().min(1).optional(),
+  title: TITLE,
+  text: TEXT,
+  singleTitle: TITLE.optional(),
+  singleURL: URL_TEXT.optional(),
   btnOrientation: z.enum(['0', '1']).optional(),
   btns: z.array(ActionCardButtonSchema).min(1).max(5).optional(),
 });
@@ -32,14 +37,14 @@ export type ActionCardPayload = z.infer<typeof ActionCardPayloadSchema>;
 const ACTION_CARD_FORM =
   '{ title, text, singleTitle, singleURL } or { title, text, btns: [{ title, actionURL }, ...] } (markdown text, 1-5 buttons)';
 
-export const MarkdownPayloadSchema = z.looseObject({ title: z.string().min(1), text: z.string().min(1) });
+export const MarkdownPayloadSchema = z.looseObject({ title: TITLE, text: TEXT });
 const MARKDOWN_FORM = 'a markdown string (title from msg.title or the node) or { title, text }';
 
 export const LinkPayloadSchema = z.looseObject({
-  title: z.string().min(1),
-  text: z.string().min(1),
-  messageUrl: z.string().min(1),
-  picUrl: z.string().optional(),
+  title: TITLE,
+  text: TEXT,
+  messageUrl: URL_TEXT,
+  picUrl: z.string().max(INPUT_LIMITS.urlChars).optional(),
 });
 const LINK_FORM = '{ title, text, messageUrl, picUrl? }';
 
@@ -51,7 +56,7 @@ export type At = { atUserIds: string[] } & Record<string, unknown>;
 /** One message in OpenAPI form; `msgParam` is sent JSON-encoded. */
 export type RobotApiMessage = RobotMessage;
 
-const TextSchema = z.string().min(1, 'empty text');
+const TextSchema = z.string().min(1, 'empty text').max(INPUT_LIMITS.textChars);
 
 export function textContent(payload: unknown, property = 'msg.payload'): string {
   if (typeof payload === 'number' || typeof payload === 'boolean') return String(payload);
@@ -66,7 +71,9 @@ export function titleFromText(text: string): string {
 }
 
 export function markdownContent(payload: unknown, title: string | undefined): { title: string; text: string } {
+  if (title) checkLength(title, 'msg.title', INPUT_LIMITS.titleChars, 'Use a shorter title: DingTalk shows it in the chat list.');
   if (typeof payload === 'string') {
+    checkLength(payload, 'msg.payload', INPUT_LIMITS.textChars);
     if (payload.trim() === '') throw new MsgInputError('emptyPayload', 'msg.payload', `msg.payload is an empty string. Expected ${MARKDOWN_FORM}.`);
     return { title: title || titleFromText(payload), text: payload };
   }
@@ -96,6 +103,7 @@ export function linkContent(payload: unknown): z.infer<typeof LinkPayloadSchema>
 }
 
 export function rawWebhookMessage(payload: unknown): WebhookMessage {
+  checkJsonBytes(payload, 'msg.payload', INPUT_LIMITS.messageBytes);
   return parseMsgProperty(
     RawWebhookMessageSchema,
     payload,
@@ -198,6 +206,7 @@ export function msgParamFrom(value: unknown, property: string): Record<string, s
   const obj = parseMsgProperty(z.record(z.string(), z.unknown()), v, property, 'an object such as { "content": "hi" } (or its JSON text)');
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(obj)) out[k] = typeof val === 'string' ? val : JSON.stringify(val ?? '');
+  checkJsonBytes(out, property, INPUT_LIMITS.msgParamBytes);
   return out;
 }
 
@@ -210,7 +219,7 @@ export function buildRobotApiMessage(type: Exclude<SendType, 'custom'>, payload:
         if (typeof p['msgKey'] === 'string' && p['msgParam'] !== undefined) {
           return { msgKey: p['msgKey'], msgParam: msgParamFrom(p['msgParam'], 'msg.payload.msgParam') };
         }
-        if (typeof p['msgtype'] === 'string') return webhookToRobotApi(p as WebhookMessage);
+        if (typeof p['msgtype'] === 'string') return webhookToRobotApi(rawWebhookMessage(p));
       }
       return sampleText(textContent(payload));
     case 'text':
@@ -225,6 +234,7 @@ export function buildRobotApiMessage(type: Exclude<SendType, 'custom'>, payload:
           ? payload
           : parseMsgProperty(z.looseObject({ photoURL: z.string().min(1) }), payload, 'msg.payload', 'an image URL or mediaId string, or { photoURL }').photoURL;
       if (photoURL.trim() === '') throw new MsgInputError('emptyPayload', 'msg.payload', 'msg.payload is empty. Expected an image URL or mediaId string, or { photoURL }.');
+      checkLength(photoURL, typeof payload === 'string' ? 'msg.payload' : 'msg.payload.photoURL', INPUT_LIMITS.urlChars, 'Use a URL or mediaId, not the image data itself.');
       return sampleImageMsg(photoURL);
     }
     case 'link': {

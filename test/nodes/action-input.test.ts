@@ -4,6 +4,8 @@ import { cardParamMap, cardTarget, streamChunk } from '../../src/nodes-input/din
 import { outputFileName, safeFileName } from '../../src/nodes-input/dingtalk-file';
 import { sendTarget, type SendNodeOptions } from '../../src/nodes-input/dingtalk-send';
 import { MsgInputError, idList } from '../../src/nodes-input/input-error';
+import { INPUT_LIMITS } from '../../src/nodes-input/limits';
+import { fileRequest } from '../../src/nodes-input/dingtalk-file';
 import { actionCardToRobotApi, buildRobotApiMessage, buildWebhookMessage, msgParamFrom, webhookToRobotApi } from '../../src/nodes-input/robot-message';
 
 /** msg -> typed request mapping of the action nodes, without Node-RED. */
@@ -63,6 +65,39 @@ describe('action node msg input', () => {
     assert.deepEqual(streamChunk({ payload: 'x', complete: true }), { kind: 'finish', text: 'x' });
     assert.deepEqual(streamChunk({ payload: 'x', isError: true, complete: true }), { kind: 'fail', text: 'x' });
     assert.throws(() => streamChunk({ payload: { token: 'x' } }), /string chunk/);
+  });
+
+  it('takes input exactly at each size limit and refuses one more, with a code per unit', () => {
+    const L = INPUT_LIMITS;
+    const code = (fn: () => unknown): string | undefined => {
+      try {
+        fn();
+        return undefined;
+      } catch (e) {
+        return e instanceof MsgInputError ? e.code : String(e);
+      }
+    };
+    assert.equal(code(() => buildWebhookMessage('text', 'x'.repeat(L.textChars), {})), undefined);
+    assert.equal(code(() => buildWebhookMessage('text', 'x'.repeat(L.textChars + 1), {})), 'tooLong');
+    assert.equal(code(() => buildWebhookMessage('markdown', 'ok', { title: 't'.repeat(L.titleChars) })), undefined);
+    assert.equal(code(() => buildWebhookMessage('markdown', 'ok', { title: 't'.repeat(L.titleChars + 1) })), 'tooLong');
+    const keys = (n: number): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
+    assert.equal(code(() => cardParamMap(keys(L.cardParamKeys))), undefined);
+    assert.equal(code(() => cardParamMap(keys(L.cardParamKeys + 1))), 'tooMany');
+    assert.equal(code(() => streamChunk({ payload: 'x'.repeat(L.streamChunkBytes) })), undefined);
+    // Bytes, not characters: 3 bytes per Chinese character in UTF-8.
+    assert.equal(code(() => streamChunk({ payload: '长'.repeat(Math.floor(L.streamChunkBytes / 3) + 1) })), 'tooLarge');
+    assert.equal(code(() => msgParamFrom({ content: 'x'.repeat(L.msgParamBytes) }, 'msg.msgParam')), 'tooLarge');
+    const opts: SendNodeOptions = { target: '', userIds: '', openConversationId: '', msgType: 'auto', msgKey: '', msgParam: '', title: '' };
+    const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `u${i}`);
+    assert.equal(code(() => sendTarget(opts, { userIds: ids(L.userIds) })), undefined);
+    assert.equal(code(() => sendTarget(opts, { userIds: ids(L.userIds + 1) })), 'tooMany');
+    assert.equal(code(() => sendTarget({ ...opts, target: 'users', userIds: ids(L.userIds + 1).join(',') }, {})), 'tooMany');
+    assert.equal(code(() => fileRequest({ downloadCode: 'c'.repeat(L.downloadCodeBytes) }, 'r')), undefined);
+    assert.equal(code(() => fileRequest({ downloadCode: 'c'.repeat(L.downloadCodeBytes + 1) }, 'r')), 'tooLarge');
+    // The existing button maximum reads as a size error too.
+    const btns = Array.from({ length: 6 }, (_, i) => ({ title: `b${i}`, actionURL: 'https://a' }));
+    assert.throws(() => buildWebhookMessage('actionCard', { title: 't', text: 'x', btns }, {}), /msg\.payload\.btns has too many entries: 6, the limit is 5/);
   });
 
   it('makes any name a single safe path segment', () => {

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DingTalkSimulator, SIMULATOR_APP } from '../../src/simulator';
+import { ADMIN_RUNTIME_CONFIG, type AdminRuntimeConfig, type AdminRuntimeReport } from './admin-runtime';
+
+/**
+ * The editor's "Test connection" endpoint under a real Node-RED with adminAuth: only a user who may change the
+ * app's configuration may make the runtime call DingTalk with its credentials, and the answer never holds the secret.
+ */
+
+interface Bcrypt {
+  hashSync(password: string, rounds: number): string;
+}
+// bcryptjs is what Node-RED itself checks passwords with (a dependency of node-red); no types shipped.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const bcrypt = require('bcryptjs') as Bcrypt;
+
+const root = join(__dirname, '..', '..', '..');
+const ADMIN = { username: 'admin', password: 'admin-pass-1' };
+const VIEWER = { username: 'viewer', password: 'viewer-pass-1' };
+const GATEWAY = '/v1.0/gateway/connections/open';
+const TOKEN = '/v1.0/oauth2/accessToken';
+
+interface RunningRuntime {
+  base: string;
+  stop(): Promise<void>;
+}
+
+async function startRuntime(config: AdminRuntimeConfig): Promise<RunningRuntime> {
+  const child: ChildProcess = fork(join(__dirname, 'admin-runtime.js'), [], {
+    env: { ...process.env, [ADMIN_RUNTIME_CONFIG]: JSON.stringify(config) },
+    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+  });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.on('message', (report: AdminRuntimeReport) => {
+      if (report.t === 'ready') resolve(report.port);
+      if (report.t === 'fatal') reject(new Error(`${report.text}\n${stderr}`));
+    });
+    void exited.then(() => reject(new Error(`the Node-RED process exited before it was ready:\n${stderr}`)));
+  });
+  return {
+    base: `http://127.0.0.1:${port}`,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.send({ cmd: 'stop' });
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function tokenFor(base: string, user: { username: string; password: string }, scope: string): Promise<string> {
+  const res = await fetch(`${base}/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ client_id: 'node-red-admin', grant_type: 'password', scope, username: user.username, password: user.password }),
+  });
+  assert.equal(res.status, 200, `token for ${user.username}: ${await res.clone().text()}`);
+  const body = (await res.json()) as { access_token?: string };
+  assert.ok(body.access_token, 'Node-RED issued a token');
+  return body.access_token;
+}
+
+async function postTest(base: string, body: Record<string, unknown>, token?: string): Promise<{ status: number; text: string }> {
+  const res = await fetch(`${base}/dingtalk-stream-app/test`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, text: await res.text() };
+}
+
+describe('admin endpoint "Test connection" under adminAuth', function () {
+  let sim: DingTalkSimulator;
+  let runtime: RunningRuntime;
+  let userDir: string;
+
+  before(async () => {
+    sim = new DingTalkSimulator();
+    await sim.start();
+    userDir = mkdtempSync(join(tmpdir(), 'dingtalk-admin-auth-'));
+    runtime = await startRuntime({
+      userDir,
+      packageRoot: root,
+      apiBase: sim.apiBase,
+      clientId: SIMULATOR_APP.clientId,
+      clientSecret: SIMULATOR_APP.clientSecret,
+      users: [
+        { username: ADMIN.username, password: bcrypt.hashSync(ADMIN.password, 8), permissions: '*' },
+        { username: VIEWER.username, password: bcrypt.hashSync(VIEWER.password, 8), permissions: 'read' },
+      ],
+    });
+  });
+  after(async () => {
+    await runtime?.stop();
+    await sim?.stop();
+    if (userDir) rmSync(userDir, { recursive: true, force: true });
+  });
+
+  const dingtalkCalls = (): number => sim.requests.filter((r) => r.path === GATEWAY || r.path === TOKEN).length;
+  const typed = (): Record<string, unknown> => ({ clientId: SIMULATOR_APP.clientId, clientSecret: SIMULATOR_APP.clientSecret, apiBase: sim.apiBase });
+
+  it('refuses a request without a token (401) and never calls DingTalk', async () => {
+    const before = dingtalkCalls();
+    const res = await postTest(runtime.base, typed());
+    assert.equal(res.status, 401);
+    const saved = await postTest(runtime.base, { id: 'app1', clientSecret: '__PWRD__', apiBase: sim.apiBase });
+    assert.equal(saved.status, 401, 'the saved secret cannot be used anonymously either');
+    assert.equal(dingtalkCalls(), before, 'no gateway or token request reached the simulator');
+    assert.ok(!res.text.includes(SIMULATOR_APP.clientSecret) && !saved.text.includes(SIMULATOR_APP.clientSecret));
+  });
+
+  it('refuses a token that is not valid', async () => {
+    const before = dingtalkCalls();
+    const res = await postTest(runtime.base, typed(), 'not-a-token');
+    assert.equal(res.status, 401);
+    assert.equal(dingtalkCalls(), before);
+  });
+
+  it('refuses a read-only user (Node-RED answers 401 for a missing permission) and never calls DingTalk', async () => {
+    const token = await tokenFor(runtime.base, VIEWER, 'read');
+    // The token itself is good: it reads the flows (flows.read), so a refusal below is about the permission.
+    const flows = await fetch(`${runtime.base}/flows`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(flows.status, 200);
+    await flows.arrayBuffer();
+    const before = dingtalkCalls();
+    const res = await postTest(runtime.base, { id: 'app1', clientSecret: '__PWRD__', apiBase: sim.apiBase }, token);
+    // needsPermission() in @node-red/editor-api 4.1 answers a missing permission with 401, not 403
+    // (its own flows.write routes do the same); 403 is accepted should a later Node-RED change that.
+    assert.ok(res.status === 401 || res.status === 403, `status ${res.status}: ${res.text}`);
+    assert.equal(dingtalkCalls(), before, 'no gateway or token request reached the simulator');
+  });
+
+  it('lets an admin test the saved credentials, and the answer never contains the secret', async () => {
+    const token = await tokenFor(runtime.base, ADMIN, '*');
+    const before = dingtalkCalls();
+    const res = await postTest(runtime.base, { id: 'app1', clientSecret: '__PWRD__', apiBase: sim.apiBase }, token);
+    assert.equal(res.status, 200, res.text);
+    const body = JSON.parse(res.text) as { ok: boolean; checks: Array<{ step: string; ok: boolean }> };
+    assert.equal(body.ok, true, res.text);
+    assert.deepEqual(body.checks.map((c) => [c.step, c.ok]), [['gateway', true], ['token', true]]);
+    assert.ok(dingtalkCalls() >= before + 2, 'the gateway and the token endpoint were called');
+    assert.ok(!res.text.includes(SIMULATOR_APP.clientSecret), 'the saved secret is not in the answer');
+  });
+
+  it('does not echo a wrong secret typed by an admin', async () => {
+    const token = await tokenFor(runtime.base, ADMIN, '*');
+    const wrong = 'typed-WRONG-secret-9876';
+    const res = await postTest(runtime.base, { ...typed(), clientSecret: wrong }, token);
+    assert.equal(res.status, 200, res.text);
+    const body = JSON.parse(res.text) as { ok: boolean };
+    assert.equal(body.ok, false);
+    assert.ok(!res.text.includes(wrong), 'the typed secret is not echoed');
+  });
+});
+
+describe('admin routes of the nodes', () => {
+  it('every RED.httpAdmin route in nodes/ is guarded by RED.auth.needsPermission', () => {
+    const dir = join(root, 'nodes');
+    const files = [...readdirSync(dir).map((f) => join(dir, f)), ...readdirSync(join(dir, 'shared')).map((f) => join(dir, 'shared', f))].filter((f) =>
+      f.endsWith('.ts'),
+    );
+    let routes = 0;
+    for (const file of files) {
+      const src = readFileSync(file, 'utf8');
+      for (const m of src.matchAll(/httpAdmin\.(get|post|put|patch|delete|use|all)\s*\(/g)) {
+        routes++;
+        // The guard must be among the route's first arguments, before the handler.
+        const call = src.slice(m.index, m.index + 300);
+        assert.match(call, /^httpAdmin\.\w+\(\s*['"`][^'"`]+['"`],\s*RED\.auth\.needsPermission\(\s*'[\w-]+\.(read|write)'\s*\)/, `${file}: ${call.split('\n')[0]}`);
+      }
+    }
+    assert.ok(routes >= 1, 'found the admin routes');
+  });
+});
