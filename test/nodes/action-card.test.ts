@@ -1,35 +1,20 @@
 import assert from 'node:assert/strict';
-import type { DingTalkSimulator } from '../../src/simulator';
 import { SIMULATOR_APP } from '../../src/simulator';
-import { helper, loadAction, startSim, visibleText } from './action-support';
+import { helper, loadAction, useNodeRedWithSimulator, visibleText } from './support';
 
 const cardNode: unknown = require('../../nodes/dingtalk-card');
 const CREATE_AND_DELIVER = '/v1.0/card/instances/createAndDeliver';
 const STREAMING = '/v1.0/card/streaming';
 
 describe('dingtalk-card node', function () {
-  let sim: DingTalkSimulator;
-
-  before(async () => {
-    await helper.startServer();
-  });
-  after(async () => {
-    await helper.stopServer();
-  });
-  beforeEach(async () => {
-    sim = await startSim();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await sim.stop();
-  });
+  const env = useNodeRedWithSimulator();
 
   it('creates and delivers a card to a group with callbackType STREAM, string card data, and outputs msg.outTrackId', async () => {
-    const flow = await loadAction(cardNode, sim, { type: 'dingtalk-card', operation: 'createAndDeliver', cardTemplateId: 'tpl-1.schema' });
+    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: 'createAndDeliver', cardTemplateId: 'tpl-1.schema' });
     const data = { title: 'Approve?', amount: 42, tags: ['a', 'b'] };
     const { out, error } = await flow.send({ payload: data, openConversationId: 'cidTeam' });
     assert.equal(error, undefined);
-    const req = await sim.waitForRequest(CREATE_AND_DELIVER);
+    const req = await env.sim.waitForRequest(CREATE_AND_DELIVER);
     const body = req.body as Record<string, any>;
     assert.equal(body['callbackType'], 'STREAM');
     assert.equal(body['cardTemplateId'], 'tpl-1.schema');
@@ -41,14 +26,14 @@ describe('dingtalk-card node', function () {
     assert.deepEqual(out!['payload'], data);
     assert.equal((out!['dingtalkResponse'] as { outTrackId: string }).outTrackId, out!['outTrackId']);
     // The simulator (like DingTalk) only calls back for STREAM cards: this must not throw.
-    sim.cardCallback({ outTrackId: out!['outTrackId'] as string });
+    env.sim.cardCallback({ outTrackId: out!['outTrackId'] as string });
   });
 
   it('delivers to the 1:1 chat of the sender of msg.dingtalk when no target is given', async () => {
-    const flow = await loadAction(cardNode, sim, { type: 'dingtalk-card', cardTemplateId: 'StandardCard' });
-    const dingtalk = sim.robotMessage({ conversationType: '1', senderStaffId: 'staff9' }).data;
+    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', cardTemplateId: 'StandardCard' });
+    const dingtalk = env.sim.robotMessage({ conversationType: '1', senderStaffId: 'staff9' }).data;
     const { out } = await flow.send({ payload: { text: 'hi' }, dingtalk, outTrackId: 'my-card-1' });
-    const body = (await sim.waitForRequest(CREATE_AND_DELIVER)).body as Record<string, any>;
+    const body = (await env.sim.waitForRequest(CREATE_AND_DELIVER)).body as Record<string, any>;
     assert.equal(body['openSpaceId'], 'dtv1.card//IM_ROBOT.staff9');
     assert.equal(body['outTrackId'], 'my-card-1');
     assert.equal(body['cardTemplateId'], 'StandardCard');
@@ -56,22 +41,22 @@ describe('dingtalk-card node', function () {
   });
 
   it('updates a card by key through msg.outTrackId', async () => {
-    const flow = await loadAction(cardNode, sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'tpl.schema', target: 'user', userId: 'u1' });
+    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'tpl.schema', target: 'user', userId: 'u1' });
     const created = await flow.send({ operation: 'createAndDeliver', payload: { status: 'pending', who: 'alice' } });
     const outTrackId = created.out!['outTrackId'] as string;
     const updated = await flow.send({ operation: 'update', outTrackId, payload: { status: 'approved' } });
     assert.equal(updated.error, undefined);
-    const put = sim.requests.find((r) => r.method === 'PUT' && r.path === '/v1.0/card/instances');
+    const put = env.sim.requests.find((r) => r.method === 'PUT' && r.path === '/v1.0/card/instances');
     assert.deepEqual(put!.body, {
       outTrackId,
       cardData: { cardParamMap: { status: 'approved' } },
       cardUpdateOptions: { updateCardDataByKey: true, updatePrivateDataByKey: true },
     });
-    assert.deepEqual(sim.card(outTrackId)!.cardParamMap, { status: 'approved', who: 'alice' });
+    assert.deepEqual(env.sim.card(outTrackId)!.cardParamMap, { status: 'approved', who: 'alice' });
   });
 
   it('streams chunks into an AI card at a bounded rate and finalizes on msg.complete', async () => {
-    const flow = await loadAction(cardNode, sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'group', openConversationId: 'cidAI' });
+    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'group', openConversationId: 'cidAI' });
     const outTrackId = (await flow.send({ operation: 'createAndDeliver', payload: {} })).out!['outTrackId'] as string;
     const chunks = ['The ', 'answer ', 'is ', '42', '.'];
     for (const c of chunks) {
@@ -80,10 +65,10 @@ describe('dingtalk-card node', function () {
     }
     const last = await flow.send({ operation: 'stream', outTrackId, payload: '', complete: true });
     assert.equal(last.error, undefined);
-    const card = sim.card(outTrackId)!;
+    const card = env.sim.card(outTrackId)!;
     assert.equal(card.streams['content']!.content, 'The answer is 42.');
     assert.equal(card.streams['content']!.finalized, true);
-    const updates = sim.requests.filter((r) => r.path === STREAMING);
+    const updates = env.sim.requests.filter((r) => r.path === STREAMING);
     assert.ok(updates.length <= chunks.length + 1, `at most one update per chunk plus the final one (${updates.length} for ${chunks.length} chunks)`);
     assert.equal((updates.at(-1)!.body as { isFinalize: boolean }).isFinalize, true);
     assert.equal((last.out!['dingtalkResponse'] as { text: string }).text, 'The answer is 42.');
@@ -92,13 +77,13 @@ describe('dingtalk-card node', function () {
   });
 
   it('marks a stream failed on msg.error and refuses later chunks for it', async () => {
-    const flow = await loadAction(cardNode, sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'user', userId: 'u1', streamKey: 'msg' });
+    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'user', userId: 'u1', streamKey: 'msg' });
     const outTrackId = 'ai-fail-1';
     await flow.send({ operation: 'createAndDeliver', outTrackId, payload: {} });
     await flow.sendAndComplete({ operation: 'stream', outTrackId, payload: 'partial' });
     const failed = await flow.send({ operation: 'stream', outTrackId, error: { message: 'LLM timed out' } });
     assert.equal(failed.error, undefined);
-    const card = sim.card(outTrackId)!;
+    const card = env.sim.card(outTrackId)!;
     assert.equal(card.streams['msg']!.failed, true);
     assert.match(card.streams['msg']!.content, /partial[\s\S]*LLM timed out/);
     assert.equal(flow.statuses.at(-1)?.fill, 'yellow');
@@ -107,30 +92,30 @@ describe('dingtalk-card node', function () {
   });
 
   it('finishes a stream that gets no chunk for the idle time, with a warning', async () => {
-    const flow = await loadAction(cardNode, sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'user', userId: 'u1', streamIdleSec: 0.2 });
+    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'user', userId: 'u1', streamIdleSec: 0.2 });
     const warnings: string[] = [];
     flow.node.on('call:warn', (call: { args: unknown[] }) => warnings.push(String(call.args[0])));
     const outTrackId = (await flow.send({ operation: 'createAndDeliver', payload: {} })).out!['outTrackId'] as string;
     await flow.sendAndComplete({ operation: 'stream', outTrackId, payload: 'the LLM went quiet' });
-    const card = await sim.waitFor(() => (sim.card(outTrackId)?.streams['content']?.finalized ? sim.card(outTrackId) : undefined));
+    const card = await env.sim.waitFor(() => (env.sim.card(outTrackId)?.streams['content']?.finalized ? env.sim.card(outTrackId) : undefined));
     assert.equal(card.streams['content']!.content, 'the LLM went quiet');
     assert.equal(warnings.length, 1);
     assert.match(warnings[0]!, new RegExp(outTrackId));
   });
 
   it('finalizes its open streams when the node is redeployed', async () => {
-    const flow = await loadAction(cardNode, sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'user', userId: 'u1' });
+    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'user', userId: 'u1' });
     const outTrackId = (await flow.send({ operation: 'createAndDeliver', payload: {} })).out!['outTrackId'] as string;
     await flow.sendAndComplete({ operation: 'stream', outTrackId, payload: 'half an answer' });
     // A "modified nodes" deploy stops only this node; the app and its API client stay up.
     const changed = flow.definition.map((n) => (n['id'] === 'n1' ? { ...n, name: 'renamed' } : n));
     await helper.setFlows(changed, 'nodes', flow.credentials);
-    const card = await sim.waitFor(() => (sim.card(outTrackId)?.streams['content']?.finalized ? sim.card(outTrackId) : undefined));
+    const card = await env.sim.waitFor(() => (env.sim.card(outTrackId)?.streams['content']?.finalized ? env.sim.card(outTrackId) : undefined));
     assert.equal(card.streams['content']!.content, 'half an answer');
   });
 
   it('stops streaming without hanging when the whole flow stops', async () => {
-    const flow = await loadAction(cardNode, sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'user', userId: 'u1' });
+    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'user', userId: 'u1' });
     const outTrackId = (await flow.send({ operation: 'createAndDeliver', payload: {} })).out!['outTrackId'] as string;
     await flow.sendAndComplete({ operation: 'stream', outTrackId, payload: 'cut short' });
     await helper.unload();
@@ -138,19 +123,19 @@ describe('dingtalk-card node', function () {
   });
 
   it('needs msg.outTrackId to update, names msg.operation when it is wrong, and the next message still flows', async () => {
-    const flow = await loadAction(cardNode, sim, { type: 'dingtalk-card', operation: '' });
+    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '' });
     const noId = await flow.send({ operation: 'update', payload: { a: 'b' } });
     assert.match(noId.error!['error'].message, /msg\.outTrackId/);
     const badOp = await flow.send({ operation: 'explode' });
     assert.match(badOp.error!['error'].message, /msg\.operation/);
     const badData = await flow.send({ operation: 'update', outTrackId: 'x', payload: 'not an object' });
     assert.match(badData.error!['error'].message, /msg\.payload/);
-    assert.equal(sim.requests.filter((r) => r.path.startsWith('/v1.0/card')).length, 0);
+    assert.equal(env.sim.requests.filter((r) => r.path.startsWith('/v1.0/card')).length, 0);
   });
 
   it('surfaces a missing card permission with the permission to request, never the secret', async () => {
-    const flow = await loadAction(cardNode, sim, { type: 'dingtalk-card', cardTemplateId: 'tpl.schema', target: 'group', openConversationId: 'cidX' });
-    sim.failNext({ path: CREATE_AND_DELIVER, status: 403, code: 'Forbidden.AccessDenied.AccessTokenPermissionDenied', message: 'denied' });
+    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', cardTemplateId: 'tpl.schema', target: 'group', openConversationId: 'cidX' });
+    env.sim.failNext({ path: CREATE_AND_DELIVER, status: 403, code: 'Forbidden.AccessDenied.AccessTokenPermissionDenied', message: 'denied' });
     const { error } = await flow.send({ payload: {} });
     assert.match(error!['error'].message, /Card\.Instance\.Write/);
     assert.ok(!visibleText(flow).includes(SIMULATOR_APP.clientSecret));

@@ -2,40 +2,30 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DingTalkSimulator } from '../../src/simulator';
 import { SIMULATOR_APP, makePng } from '../../src/simulator';
 import { safeFileName } from '../../src/nodes-input/dingtalk-file';
-import { helper, loadAction, startSim, visibleText } from './action-support';
+import { loadAction, useNodeRedWithSimulator, visibleText } from './support';
 
 const fileNode: unknown = require('../../nodes/dingtalk-file');
 const DOWNLOAD = '/v1.0/robot/messageFiles/download';
 
 describe('dingtalk-file node', function () {
-  let sim: DingTalkSimulator;
+  const env = useNodeRedWithSimulator();
   let dir: string;
 
-  before(async () => {
-    await helper.startServer();
-  });
-  after(async () => {
-    await helper.stopServer();
-  });
-  beforeEach(async () => {
-    sim = await startSim();
+  beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'dingtalk-file-test-'));
   });
-  afterEach(async () => {
-    await helper.unload();
-    await sim.stop();
+  afterEach(() => {
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('downloads a file message into msg.payload with its name, type and size', async () => {
-    const flow = await loadAction(fileNode, sim, { type: 'dingtalk-file' });
-    const dingtalk = sim.robotMessage({ msgtype: 'file' }).data as Record<string, any>;
+    const flow = await loadAction(fileNode, env.sim, { type: 'dingtalk-file' });
+    const dingtalk = env.sim.robotMessage({ msgtype: 'file' }).data as Record<string, any>;
     const { out, error } = await flow.send({ payload: 'ignored', dingtalk });
     assert.equal(error, undefined);
-    const req = await sim.waitForRequest(DOWNLOAD);
+    const req = await env.sim.waitForRequest(DOWNLOAD);
     assert.deepEqual(req.body, { downloadCode: dingtalk['content'].downloadCode, robotCode: SIMULATOR_APP.robotCode });
     assert.ok(Buffer.isBuffer(out!['payload']));
     assert.match((out!['payload'] as Buffer).toString('utf8'), /DingTalk simulator file/);
@@ -47,8 +37,8 @@ describe('dingtalk-file node', function () {
   });
 
   it('names a picture after its msgId with the extension of its type, and saves it in the directory', async () => {
-    const flow = await loadAction(fileNode, sim, { type: 'dingtalk-file', directory: dir });
-    const dingtalk = sim.robotMessage({ msgtype: 'picture', msgId: 'msgAB+cd/ef==' }).data as Record<string, any>;
+    const flow = await loadAction(fileNode, env.sim, { type: 'dingtalk-file', directory: dir });
+    const dingtalk = env.sim.robotMessage({ msgtype: 'picture', msgId: 'msgAB+cd/ef==' }).data as Record<string, any>;
     const { out } = await flow.send({ dingtalk });
     assert.equal(out!['filename'], 'msgABcdef.png');
     assert.equal(out!['mimetype'], 'image/png');
@@ -58,18 +48,18 @@ describe('dingtalk-file node', function () {
   });
 
   it('takes msg.downloadCode over msg.dingtalk, and the robotCode of the app when the message has none', async () => {
-    const flow = await loadAction(fileNode, sim, { type: 'dingtalk-file' });
-    const picture = sim.robotMessage({ msgtype: 'richText' }).data as Record<string, any>;
+    const flow = await loadAction(fileNode, env.sim, { type: 'dingtalk-file' });
+    const picture = env.sim.robotMessage({ msgtype: 'richText' }).data as Record<string, any>;
     const code = picture['content'].richText[1].downloadCode as string;
     const { out } = await flow.send({ downloadCode: code });
     assert.equal(out!['mimetype'], 'image/png');
-    assert.deepEqual((await sim.waitForRequest(DOWNLOAD)).body, { downloadCode: code, robotCode: SIMULATOR_APP.robotCode });
+    assert.deepEqual((await env.sim.waitForRequest(DOWNLOAD)).body, { downloadCode: code, robotCode: SIMULATOR_APP.robotCode });
   });
 
   it('cannot be steered out of its directory by the file name DingTalk sends', async () => {
-    const flow = await loadAction(fileNode, sim, { type: 'dingtalk-file', directory: dir });
+    const flow = await loadAction(fileNode, env.sim, { type: 'dingtalk-file', directory: dir });
     for (const evil of ['../../escape.txt', '/etc/passwd', '..\\..\\win.txt', 'a\u0000b.txt', '..', '.hidden']) {
-      const dingtalk = sim.robotMessage({ msgtype: 'file', file: { data: Buffer.from('x'), contentType: 'text/plain', fileName: evil } }).data;
+      const dingtalk = env.sim.robotMessage({ msgtype: 'file', file: { data: Buffer.from('x'), contentType: 'text/plain', fileName: evil } }).data;
       const { out, error } = await flow.send({ dingtalk });
       assert.equal(error, undefined, `${JSON.stringify(evil)}: ${error?.['error']?.message}`);
       const path = out!['filepath'] as string;
@@ -81,19 +71,19 @@ describe('dingtalk-file node', function () {
   });
 
   it('stops a download past the size limit with a clear error, and the next one still works', async () => {
-    const flow = await loadAction(fileNode, sim, { type: 'dingtalk-file', maxSizeMB: 0.001, directory: dir });
-    const big = sim.robotMessage({ msgtype: 'file', file: { data: Buffer.alloc(64 * 1024, 1), contentType: 'application/zip', fileName: 'big.zip' } }).data;
+    const flow = await loadAction(fileNode, env.sim, { type: 'dingtalk-file', maxSizeMB: 0.001, directory: dir });
+    const big = env.sim.robotMessage({ msgtype: 'file', file: { data: Buffer.alloc(64 * 1024, 1), contentType: 'application/zip', fileName: 'big.zip' } }).data;
     const { error } = await flow.send({ dingtalk: big });
     assert.match(error!['error'].message, /larger than the limit/);
     assert.deepEqual(readdirSync(dir), []);
-    const small = sim.robotMessage({ msgtype: 'picture', file: { data: makePng(1, 1), contentType: 'image/png', fileName: 'p.png' } }).data;
+    const small = env.sim.robotMessage({ msgtype: 'picture', file: { data: makePng(1, 1), contentType: 'image/png', fileName: 'p.png' } }).data;
     const { out } = await flow.send({ dingtalk: small });
     assert.ok(out);
   });
 
   it('fails clearly without a download code, and on DingTalk refusing the code', async () => {
-    const flow = await loadAction(fileNode, sim, { type: 'dingtalk-file' });
-    const none = await flow.send({ dingtalk: sim.robotMessage({ text: 'just text' }).data });
+    const flow = await loadAction(fileNode, env.sim, { type: 'dingtalk-file' });
+    const none = await flow.send({ dingtalk: env.sim.robotMessage({ text: 'just text' }).data });
     assert.match(none.error!['error'].message, /msg\.downloadCode/);
     assert.match(none.error!['error'].message, /dingtalk-robot-in/);
     const refused = await flow.send({ downloadCode: 'no-such-code' });

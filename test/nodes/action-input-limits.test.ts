@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import type { DingTalkSimulator } from '../../src/simulator';
 import { INPUT_LIMITS } from '../../src/nodes-input/limits';
-import { helper, loadAction, startSim, type ActionFlow } from './action-support';
+import { loadAction, useNodeRedWithSimulator, type ActionFlow } from './support';
 
 const replyNode: unknown = require('../../nodes/dingtalk-reply');
 const sendNode: unknown = require('../../nodes/dingtalk-send');
@@ -23,25 +22,11 @@ const chars = (n: number, c = 'x'): string => c.repeat(n);
  * DingTalk; and the node takes the next good message as if nothing had happened.
  */
 describe('action nodes refuse oversized msg fields', function () {
-  let sim: DingTalkSimulator;
-
-  before(async () => {
-    await helper.startServer();
-  });
-  after(async () => {
-    await helper.stopServer();
-  });
-  beforeEach(async () => {
-    sim = await startSim();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await sim.stop();
-  });
+  const env = useNodeRedWithSimulator();
 
   /** Sends `msg`, expects a Catch-node error about `property` with the sizes, and that the simulator saw nothing. */
   async function expectRefused(flow: ActionFlow, msg: Record<string, unknown>, property: string, size: string, limit: number): Promise<void> {
-    const before = sim.requests.length;
+    const before = env.sim.requests.length;
     const { out, error } = await flow.send(msg);
     assert.equal(out, undefined, `no output for oversized ${property}`);
     const message = String(error?.['error']?.message);
@@ -51,14 +36,14 @@ describe('action nodes refuse oversized msg fields', function () {
     assert.ok(message.includes(`the limit is ${fmt(limit)}`), `says the limit (${fmt(limit)}): ${message}`);
     assert.match(message, /\. (Shorten|Send|Split|Stream|Use|Put|Expected|Pass)\b/, `says what to do: ${message}`);
     assert.ok(message.length < 400, 'does not echo the oversized value');
-    assert.equal(sim.requests.length, before, `nothing was sent to DingTalk for oversized ${property}`);
+    assert.equal(env.sim.requests.length, before, `nothing was sent to DingTalk for oversized ${property}`);
     assert.equal(flow.statuses.at(-1)?.fill, 'red');
     assert.match(flow.statuses.at(-1)?.text ?? '', /invalid/);
   }
 
   it('dingtalk-reply: text, markdown title and body, webhook URL; then replies normally', async () => {
-    const flow = await loadAction(replyNode, sim, { type: 'dingtalk-reply', msgType: 'markdown' });
-    const dingtalk = (): Record<string, unknown> => sim.robotMessage({ text: 'hello' }).data as Record<string, unknown>;
+    const flow = await loadAction(replyNode, env.sim, { type: 'dingtalk-reply', msgType: 'markdown' });
+    const dingtalk = (): Record<string, unknown> => env.sim.robotMessage({ text: 'hello' }).data as Record<string, unknown>;
     const max = INPUT_LIMITS.textChars;
     await expectRefused(flow, { payload: chars(max + 1), dingtalk: dingtalk() }, 'msg.payload', `${fmt(max + 1)} characters`, max);
     await expectRefused(flow, { payload: { title: 'T', text: chars(max + 5) }, dingtalk: dingtalk() }, 'msg.payload.text', `${fmt(max + 5)} characters`, max);
@@ -67,7 +52,7 @@ describe('action nodes refuse oversized msg fields', function () {
     const url = INPUT_LIMITS.urlChars;
     await expectRefused(
       flow,
-      { payload: '## ok', dingtalk: { ...dingtalk(), sessionWebhook: `${sim.apiBase}/robot/sendBySession?session=${chars(url)}` } },
+      { payload: '## ok', dingtalk: { ...dingtalk(), sessionWebhook: `${env.sim.apiBase}/robot/sendBySession?session=${chars(url)}` } },
       'msg.dingtalk.sessionWebhook',
       'characters',
       url,
@@ -76,14 +61,14 @@ describe('action nodes refuse oversized msg fields', function () {
     const { out, error } = await flow.send({ payload: '## Still working', dingtalk: dingtalk() });
     assert.equal(error, undefined);
     assert.ok(out);
-    const sent = await sim.waitForSent();
+    const sent = await env.sim.waitForSent();
     assert.match(JSON.stringify(sent), /Still working/);
     assert.equal(flow.statuses.at(-1)?.fill, 'green');
   });
 
   it('dingtalk-reply: a raw message object over the JSON size limit', async () => {
-    const flow = await loadAction(replyNode, sim, { type: 'dingtalk-reply', msgType: 'raw' });
-    const dingtalk = sim.robotMessage({ text: 'hello' }).data as Record<string, unknown>;
+    const flow = await loadAction(replyNode, env.sim, { type: 'dingtalk-reply', msgType: 'raw' });
+    const dingtalk = env.sim.robotMessage({ text: 'hello' }).data as Record<string, unknown>;
     const payload = { msgtype: 'text', text: { content: chars(INPUT_LIMITS.messageBytes) } };
     await expectRefused(flow, { payload, dingtalk }, 'msg.payload', 'bytes', INPUT_LIMITS.messageBytes);
     const ok = await flow.send({ payload: { msgtype: 'text', text: { content: 'small' } }, dingtalk });
@@ -91,7 +76,7 @@ describe('action nodes refuse oversized msg fields', function () {
   });
 
   it('dingtalk-send: text, recipients, msgParam, raw message, group id; then sends normally', async () => {
-    const flow = await loadAction(sendNode, sim, { type: 'dingtalk-send' });
+    const flow = await loadAction(sendNode, env.sim, { type: 'dingtalk-send' });
     const max = INPUT_LIMITS.textChars;
     // Chinese text: characters, not bytes, are what is counted.
     await expectRefused(flow, { payload: chars(max + 1, '长'), userIds: 'alice' }, 'msg.payload', `${fmt(max + 1)} characters`, max);
@@ -107,15 +92,15 @@ describe('action nodes refuse oversized msg fields', function () {
     const { out, error } = await flow.send({ payload: 'Still working', userIds: users.slice(0, 21) });
     assert.equal(error, undefined);
     assert.ok(out);
-    const batches = sim.requests.filter((r) => r.path === BATCH);
+    const batches = env.sim.requests.filter((r) => r.path === BATCH);
     assert.equal(batches.length, 2, 'the good message went out in batches of 20');
     const group = await flow.send({ payload: 'to the group', openConversationId: 'cidOk' });
     assert.equal(group.error, undefined);
-    assert.equal(sim.requests.filter((r) => r.path === GROUP).length, 1);
+    assert.equal(env.sim.requests.filter((r) => r.path === GROUP).length, 1);
   });
 
   it('dingtalk-card: card data keys and size, template id, streamed chunk; then delivers and streams normally', async () => {
-    const flow = await loadAction(cardNode, sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'group', openConversationId: 'cidCards' });
+    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'group', openConversationId: 'cidCards' });
     const keys = INPUT_LIMITS.cardParamKeys;
     const many = Object.fromEntries(Array.from({ length: keys + 1 }, (_, i) => [`k${i}`, 'v']));
     await expectRefused(flow, { operation: 'createAndDeliver', payload: many }, 'msg.payload', `${fmt(keys + 1)},`, keys);
@@ -128,22 +113,22 @@ describe('action nodes refuse oversized msg fields', function () {
     const created = await flow.send({ operation: 'createAndDeliver', payload: { title: 'ok' } });
     assert.equal(created.error, undefined);
     const outTrackId = created.out!['outTrackId'] as string;
-    assert.equal(sim.requests.filter((r) => r.path === CREATE_AND_DELIVER).length, 1);
+    assert.equal(env.sim.requests.filter((r) => r.path === CREATE_AND_DELIVER).length, 1);
 
     const chunk = INPUT_LIMITS.streamChunkBytes;
     await expectRefused(flow, { operation: 'stream', outTrackId, payload: chars(chunk + 1) }, 'msg.payload', `${fmt(chunk + 1)} bytes`, chunk);
     await flow.sendAndComplete({ operation: 'stream', outTrackId, payload: 'The answer ' });
     const last = await flow.send({ operation: 'stream', outTrackId, payload: 'is 42.', complete: true });
     assert.equal(last.error, undefined);
-    assert.equal(sim.card(outTrackId)!.streams['content']!.content, 'The answer is 42.');
-    assert.ok(sim.requests.some((r) => r.path === STREAMING));
+    assert.equal(env.sim.card(outTrackId)!.streams['content']!.content, 'The answer is 42.');
+    assert.ok(env.sim.requests.some((r) => r.path === STREAMING));
   });
 
   it('dingtalk-file: download code and file name; then downloads normally', async () => {
-    const flow = await loadAction(fileNode, sim, { type: 'dingtalk-file' });
+    const flow = await loadAction(fileNode, env.sim, { type: 'dingtalk-file' });
     const code = INPUT_LIMITS.downloadCodeBytes;
     await expectRefused(flow, { downloadCode: chars(code + 1) }, 'msg.downloadCode', `${fmt(code + 1)} bytes`, code);
-    const dingtalk = sim.robotMessage({ msgtype: 'file' }).data as Record<string, any>;
+    const dingtalk = env.sim.robotMessage({ msgtype: 'file' }).data as Record<string, any>;
     const name = INPUT_LIMITS.fileNameChars;
     const longName = { ...dingtalk, content: { ...dingtalk['content'], fileName: `${chars(name)}.txt` } };
     await expectRefused(flow, { dingtalk: longName }, 'msg.dingtalk.content.fileName', `${fmt(name + 4)} characters`, name);
@@ -151,6 +136,6 @@ describe('action nodes refuse oversized msg fields', function () {
     const { out, error } = await flow.send({ dingtalk });
     assert.equal(error, undefined);
     assert.ok(Buffer.isBuffer(out!['payload']));
-    assert.equal(sim.requests.filter((r) => r.path === DOWNLOAD).length, 1);
+    assert.equal(env.sim.requests.filter((r) => r.path === DOWNLOAD).length, 1);
   });
 });

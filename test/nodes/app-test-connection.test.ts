@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
-import type { DingTalkSimulator } from '../../src/simulator';
-import { ALL_MODULES, TAB, appConfig, helper, restoreSettings, simCredentials, startSim, useFastSettings } from './trigger-support';
+import { ALL_MODULES, FAST_TIMINGS, TAB, appConfig, helper, simCredentials, useNodeRedWithSimulator } from './support';
 
 const SECRET = 'simulator-secret-not-real';
 
@@ -15,39 +14,26 @@ async function postTest(body: Record<string, unknown>): Promise<{ status: number
 }
 
 describe('dingtalk-stream-app "Test connection" endpoint', function () {
-  let sim: DingTalkSimulator;
+  const env = useNodeRedWithSimulator(FAST_TIMINGS);
 
-  before(async () => {
-    await helper.startServer();
-    useFastSettings();
-  });
-  after(async () => {
-    restoreSettings();
-    await helper.stopServer();
-  });
   beforeEach(async () => {
-    sim = await startSim();
     // A deployed app (no triggers: no connection), so the endpoint is registered and saved credentials exist.
-    await helper.load(ALL_MODULES, [TAB, appConfig(sim)], simCredentials());
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await sim.stop();
+    await helper.load(ALL_MODULES, [TAB, appConfig(env.sim)], simCredentials());
   });
 
   it('reports OK for the typed credentials: a Stream ticket and an access token', async () => {
-    const res = await postTest({ clientId: 'dingsimulatorapp0001', clientSecret: SECRET, apiBase: sim.apiBase });
+    const res = await postTest({ clientId: 'dingsimulatorapp0001', clientSecret: SECRET, apiBase: env.sim.apiBase });
     assert.equal(res.status, 200);
     assert.equal(res.body.ok, true, res.text);
     assert.deepEqual(res.body.checks.map((c) => [c.step, c.ok]), [['gateway', true], ['token', true]]);
-    assert.ok(sim.requests.some((r) => r.path === '/v1.0/gateway/connections/open'));
-    assert.ok(sim.requests.some((r) => r.path === '/v1.0/oauth2/accessToken'));
-    assert.equal(sim.connections.length, 0, 'a test opens no socket');
+    assert.ok(env.sim.requests.some((r) => r.path === '/v1.0/gateway/connections/open'));
+    assert.ok(env.sim.requests.some((r) => r.path === '/v1.0/oauth2/accessToken'));
+    assert.equal(env.sim.connections.length, 0, 'a test opens no socket');
   });
 
   it('reports a clear failure for a wrong secret, without echoing it', async () => {
     const wrong = 'typed-WRONG-secret-1234';
-    const res = await postTest({ clientId: 'dingsimulatorapp0001', clientSecret: wrong, apiBase: sim.apiBase });
+    const res = await postTest({ clientId: 'dingsimulatorapp0001', clientSecret: wrong, apiBase: env.sim.apiBase });
     assert.equal(res.body.ok, false);
     const gateway = res.body.checks.find((c) => c.step === 'gateway')!;
     assert.equal(gateway.ok, false);
@@ -57,7 +43,7 @@ describe('dingtalk-stream-app "Test connection" endpoint', function () {
   });
 
   it('uses the saved secret of the deployed node when the dialog sends the unchanged-password placeholder', async () => {
-    const res = await postTest({ id: 'app1', clientId: 'dingsimulatorapp0001', clientSecret: '__PWRD__', apiBase: sim.apiBase });
+    const res = await postTest({ id: 'app1', clientId: 'dingsimulatorapp0001', clientSecret: '__PWRD__', apiBase: env.sim.apiBase });
     assert.equal(res.body.ok, true, res.text);
     assert.ok(!res.text.includes(SECRET));
   });
@@ -65,7 +51,7 @@ describe('dingtalk-stream-app "Test connection" endpoint', function () {
   it('resolves ${ENV_VAR} references typed in the dialog', async () => {
     process.env['DT_TEST_SECRET'] = SECRET;
     try {
-      const res = await postTest({ clientId: 'dingsimulatorapp0001', clientSecret: '${DT_TEST_SECRET}', apiBase: sim.apiBase });
+      const res = await postTest({ clientId: 'dingsimulatorapp0001', clientSecret: '${DT_TEST_SECRET}', apiBase: env.sim.apiBase });
       assert.equal(res.body.ok, true, res.text);
     } finally {
       delete process.env['DT_TEST_SECRET'];
@@ -73,7 +59,7 @@ describe('dingtalk-stream-app "Test connection" endpoint', function () {
   });
 
   it('says what is missing when no secret is known', async () => {
-    const res = await postTest({ clientId: 'dingsimulatorapp0001', clientSecret: '', apiBase: sim.apiBase });
+    const res = await postTest({ clientId: 'dingsimulatorapp0001', clientSecret: '', apiBase: env.sim.apiBase });
     assert.equal(res.body.ok, false);
     assert.match(String(res.body.checks[0]!.message), /clientSecret/);
   });

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import type { DingTalkSimulator } from '../../src/simulator';
 import {
   ALL_MODULES,
   Inbox,
@@ -7,14 +6,14 @@ import {
   appConfig,
   helper,
   loggedText,
-  restoreSettings,
+  robotIn,
   shownStatuses,
   simCredentials,
-  startSim,
   untilStatus,
+  useNodeRedWithSimulator,
   type HelperNode,
   type Status,
-} from './trigger-support';
+} from './support';
 
 /**
  * How the config node treats the nodes registered with it: which of them see the connection state, and that it
@@ -35,10 +34,6 @@ const rogueModule = (RED: any): void => {
   });
 };
 
-function robotIn(id: string): Record<string, unknown> {
-  return { id, z: TAB.id, type: 'dingtalk-robot-in', name: '', app: 'app1', chat: 'both', msgtypes: '', keyword: '', keywordMode: 'contains', wires: [['out']] };
-}
-
 /** Resolves with the first status the node shows that it had not shown before the call. */
 function nextStatus(node: HelperNode, pick: (s: Status) => boolean, what: string): Promise<Status> {
   const seen = new Set(shownStatuses(node));
@@ -46,28 +41,15 @@ function nextStatus(node: HelperNode, pick: (s: Status) => boolean, what: string
 }
 
 describe('dingtalk-stream-app and the nodes that use it', function () {
-  let sim: DingTalkSimulator;
-
-  before(async () => {
-    await helper.startServer();
-  });
-  after(async () => {
-    await helper.stopServer();
-  });
-  beforeEach(async () => {
-    helper.settings({ dingtalkStreamAppTiming: { backoffBaseMs: 50, backoffMaxMs: 200, usersCloseWaitMs: 3000 } });
-    sim = await startSim();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    restoreSettings();
-    await sim.stop();
+  const env = useNodeRedWithSimulator({
+    settings: { dingtalkStreamAppTiming: { backoffBaseMs: 50, backoffMaxMs: 200, usersCloseWaitMs: 3000 } },
+    simulator: { laterRetryMs: 100 },
   });
 
   it('pushes connection states only to stream users: a reconnect leaves a send node\'s result dot alone', async () => {
     const flow = [
       TAB,
-      appConfig(sim),
+      appConfig(env.sim),
       robotIn('r1'),
       { id: 's1', z: TAB.id, type: 'dingtalk-send', name: '', app: 'app1', wires: [['out']] },
       { id: 'out', z: TAB.id, type: 'helper' },
@@ -84,7 +66,7 @@ describe('dingtalk-stream-app and the nodes that use it', function () {
     assert.equal(result.fill, 'green', JSON.stringify(result));
     const shownBefore = shownStatuses(send).length;
 
-    sim.killConnections();
+    env.sim.killConnections();
     await nextStatus(robot, (s) => s.fill === 'yellow', 'robot-in reconnecting');
     await nextStatus(robot, (s) => s.fill === 'green', 'robot-in connected again');
     assert.deepEqual(shownStatuses(send).slice(shownBefore), [], 'the send node got no connection state');
@@ -95,7 +77,7 @@ describe('dingtalk-stream-app and the nodes that use it', function () {
 
   it('finalizes an open AI-card stream on a full redeploy: the app keeps its API client until the card node is done', async () => {
     const card = { id: 'c1', z: TAB.id, type: 'dingtalk-card', name: '', app: 'app1', operation: '', cardTemplateId: 'ai.schema', target: 'user', userId: 'u1', wires: [['out']] };
-    const flow = [TAB, appConfig(sim), card, { id: 'out', z: TAB.id, type: 'helper' }];
+    const flow = [TAB, appConfig(env.sim), card, { id: 'out', z: TAB.id, type: 'helper' }];
     const credentials = simCredentials();
     await helper.load([...ALL_MODULES, cardModule], flow, credentials);
     const node = helper.getNode('c1')!;
@@ -107,20 +89,20 @@ describe('dingtalk-stream-app and the nodes that use it', function () {
 
     // A full deploy stops every node and the config node at the same time (Flow.stop).
     await helper.setFlows(flow.map((n) => (n.id === 'c1' ? { ...n, name: 'renamed' } : n)), 'full', credentials);
-    const finished = await sim.waitFor(() => (sim.card(outTrackId)?.streams['content']?.finalized ? sim.card(outTrackId) : undefined));
+    const finished = await env.sim.waitFor(() => (env.sim.card(outTrackId)?.streams['content']?.finalized ? env.sim.card(outTrackId) : undefined));
     assert.equal(finished.streams['content']!.content, 'half an answer');
     assert.equal(finished.streams['content']!.failed, false);
   });
 
   it('still closes, within its bound, when a node that registered never deregisters', async () => {
     helper.settings({ dingtalkStreamAppTiming: { backoffBaseMs: 50, backoffMaxMs: 200, usersCloseWaitMs: 100 } });
-    const flow = [TAB, appConfig(sim), { id: 'rogue', z: TAB.id, type: 'test-rogue-user', app: 'app1' }];
+    const flow = [TAB, appConfig(env.sim), { id: 'rogue', z: TAB.id, type: 'test-rogue-user', app: 'app1' }];
     await helper.load([...ALL_MODULES, rogueModule], flow, simCredentials());
-    const connection = await sim.waitForConnection();
+    const connection = await env.sim.waitForConnection();
     await helper.unload();
     // The app gave up waiting for the rogue node and closed its connection itself, well before Node-RED's 15 s.
-    await sim.waitFor(() => (sim.connections.every((c) => !c.open) ? true : undefined));
-    assert.equal(sim.connections.find((c) => c.id === connection.id)?.open, false);
+    await env.sim.waitFor(() => (env.sim.connections.every((c) => !c.open) ? true : undefined));
+    assert.equal(env.sim.connections.find((c) => c.id === connection.id)?.open, false);
     assert.doesNotMatch(loggedText(), /[Cc]lose timed out/);
   });
 });

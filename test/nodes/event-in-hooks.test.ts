@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import type { DingTalkSimulator } from '../../src/simulator';
 import { TRACKER_HOOKS, hookLabel, type HooksApi } from '../../nodes/shared/flow-completion';
-import { ALL_MODULES, Inbox, TAB, appConfig, helper, restoreSettings, simCredentials, startSim, useFastSettings, workerModule } from './trigger-support';
+import { ALL_MODULES, FAST_TIMINGS, Inbox, TAB, appConfig, helper, simCredentials, useNodeRedWithSimulator, workerModule } from './support';
 
 const MODULES = [...ALL_MODULES, workerModule];
 
@@ -19,36 +18,20 @@ function ourHooks(): string[] {
   return TRACKER_HOOKS.map((name) => `${name}.${LABEL}`).filter((id) => hooks.has(id));
 }
 
-function flowWith(ackPolicy: string): Record<string, unknown>[] {
-  return [
-    TAB,
-    appConfig(sim),
-    { id: 'ev', z: TAB.id, type: 'dingtalk-event-in', app: 'app1', eventTypes: '', ackPolicy, ackTimeout: 5, wires: [['out']] },
-    { id: 'out', z: TAB.id, type: 'helper' },
-    // Another flow's traffic, which the hooks see too.
-    { id: 'a', z: TAB.id, type: 'test-worker', mode: 'ok', wires: [['b']] },
-    { id: 'b', z: TAB.id, type: 'helper' },
-  ];
-}
-
-let sim: DingTalkSimulator;
-
 describe('dingtalk-event-in: message hooks of the wait-for-flow policy', function () {
-  before(async () => {
-    await helper.startServer();
-    useFastSettings();
-  });
-  after(async () => {
-    restoreSettings();
-    await helper.stopServer();
-  });
-  beforeEach(async () => {
-    sim = await startSim();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await sim.stop();
-  });
+  const env = useNodeRedWithSimulator(FAST_TIMINGS);
+
+  function flowWith(ackPolicy: string): Record<string, unknown>[] {
+    return [
+      TAB,
+      appConfig(env.sim),
+      { id: 'ev', z: TAB.id, type: 'dingtalk-event-in', app: 'app1', eventTypes: '', ackPolicy, ackTimeout: 5, wires: [['out']] },
+      { id: 'out', z: TAB.id, type: 'helper' },
+      // Another flow's traffic, which the hooks see too.
+      { id: 'a', z: TAB.id, type: 'test-worker', mode: 'ok', wires: [['b']] },
+      { id: 'b', z: TAB.id, type: 'helper' },
+    ];
+  }
 
   it('adds its hooks only under that policy and removes every one of them on redeploy and on stop', async () => {
     await helper.load(MODULES, flowWith('emit'), simCredentials());
@@ -74,13 +57,13 @@ describe('dingtalk-event-in: message hooks of the wait-for-flow policy', functio
 
   it('leaves messages that are not its own alone while its hooks are in place', async () => {
     await helper.load(MODULES, flowWith('flow'), simCredentials());
-    await sim.waitForConnection();
+    await env.sim.waitForConnection();
     const b = new Inbox(helper.getNode('b')!);
     helper.getNode('a')!.receive({ payload: 'not an event' });
     assert.equal((await b.next())['payload'], 'not an event');
 
     // Its own events still complete: the flow ends at the helper node, so the ack is SUCCESS.
-    const push = sim.event('check_in', { userId: 'u1' });
+    const push = env.sim.event('check_in', { userId: 'u1' });
     const ack = await push.acked;
     assert.match(JSON.stringify(ack.ack), /SUCCESS/);
   });

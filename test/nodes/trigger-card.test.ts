@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { z } from 'zod';
 import { OpenApiClient } from '../../src/api/http';
 import { SIMULATOR_APP, type DingTalkSimulator } from '../../src/simulator';
-import { ALL_MODULES, Inbox, TAB, ackData, appConfig, helper, restoreSettings, simCredentials, startSim, useFastSettings } from './trigger-support';
+import { ALL_MODULES, FAST_TIMINGS, Inbox, TAB, ackData, appConfig, helper, simCredentials, useNodeRedWithSimulator } from './support';
 
 const CARD_TOPIC = '/v1.0/card/instances/callback';
 
@@ -51,33 +51,17 @@ async function loadCardFlow(sim: DingTalkSimulator, deadline = 3): Promise<CardF
 }
 
 describe('dingtalk-card-in and dingtalk-card-response', function () {
-  let sim: DingTalkSimulator;
-
-  before(async () => {
-    await helper.startServer();
-    useFastSettings();
-  });
-  after(async () => {
-    restoreSettings();
-    await helper.stopServer();
-  });
-  beforeEach(async () => {
-    sim = await startSim();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await sim.stop();
-  });
+  const env = useNodeRedWithSimulator(FAST_TIMINGS);
 
   it('subscribes to the card callback topic only', async () => {
-    await loadCardFlow(sim);
-    const subs = sim.openConnections[0]!.subscriptions.filter((s) => s.type !== 'SYSTEM');
+    await loadCardFlow(env.sim);
+    const subs = env.sim.openConnections[0]!.subscriptions.filter((s) => s.type !== 'SYSTEM');
     assert.deepEqual(subs.map((s) => `${s.type} ${s.topic}`), [`CALLBACK ${CARD_TOPIC}`]);
   });
 
   it('delivers a click with outTrackId, user, action ids and params, and headers in msg.dingtalk', async () => {
-    const { clicks } = await loadCardFlow(sim);
-    const push = sim.cardCallback({ outTrackId: 'card-1', userId: 'user-7', actionIds: ['btn_accept'], params: { action: 'accept', id: 42 } });
+    const { clicks } = await loadCardFlow(env.sim);
+    const push = env.sim.cardCallback({ outTrackId: 'card-1', userId: 'user-7', actionIds: ['btn_accept'], params: { action: 'accept', id: 42 } });
     const msg = await clicks.nth(1);
     assert.equal(msg['topic'], 'card-1');
     assert.equal(msg['payload'].outTrackId, 'card-1');
@@ -90,9 +74,9 @@ describe('dingtalk-card-in and dingtalk-card-response', function () {
   });
 
   it('answers with the card response node: the card is updated by key, other fields are kept', async () => {
-    await createCard(sim, 'card-2', { status: 'open', title: 'Leave request', approver: 'Li' });
-    const flow = await loadCardFlow(sim);
-    const push = sim.cardCallback({ outTrackId: 'card-2', userId: 'user-1', params: { action: 'accept' } });
+    await createCard(env.sim, 'card-2', { status: 'open', title: 'Leave request', approver: 'Li' });
+    const flow = await loadCardFlow(env.sim);
+    const push = env.sim.cardCallback({ outTrackId: 'card-2', userId: 'user-1', params: { action: 'accept' } });
     const click = await flow.clicks.nth(1);
     flow.answer({ ...click, payload: { status: 'accepted' } });
     const ack = await push.acked;
@@ -101,34 +85,34 @@ describe('dingtalk-card-in and dingtalk-card-response', function () {
     assert.equal(response.cardUpdateOptions.updateCardDataByKey, true);
     assert.equal(response.cardUpdateOptions.updatePrivateDataByKey, true);
     await flow.answered.nth(1);
-    assert.deepEqual(sim.card('card-2')!.cardParamMap, { status: 'accepted', title: 'Leave request', approver: 'Li' });
+    assert.deepEqual(env.sim.card('card-2')!.cardParamMap, { status: 'accepted', title: 'Leave request', approver: 'Li' });
   });
 
   it('takes a full answer with private data for the clicking user', async () => {
-    await createCard(sim, 'card-3', { status: 'open' });
-    const flow = await loadCardFlow(sim);
-    const push = sim.cardCallback({ outTrackId: 'card-3', userId: 'user-9' });
+    await createCard(env.sim, 'card-3', { status: 'open' });
+    const flow = await loadCardFlow(env.sim);
+    const push = env.sim.cardCallback({ outTrackId: 'card-3', userId: 'user-9' });
     const click = await flow.clicks.nth(1);
     flow.answer({ ...click, payload: { cardData: { cardParamMap: { status: 'seen' } }, userPrivateData: { cardParamMap: { mine: 'yes' } } } });
     await push.acked;
-    const card = sim.card('card-3')!;
+    const card = env.sim.card('card-3')!;
     assert.equal(card.cardParamMap['status'], 'seen');
     assert.deepEqual(card.privateData['user-9'], { mine: 'yes' });
   });
 
   it('answers an empty success when no card response comes in time, and the card is unchanged', async () => {
-    await createCard(sim, 'card-4', { status: 'open' });
-    await loadCardFlow(sim, 0.1);
-    const push = sim.cardCallback({ outTrackId: 'card-4', userId: 'u' });
+    await createCard(env.sim, 'card-4', { status: 'open' });
+    await loadCardFlow(env.sim, 0.1);
+    const push = env.sim.cardCallback({ outTrackId: 'card-4', userId: 'u' });
     const ack = await push.acked;
     const data = ackData(ack.ack);
     assert.ok(data['response'] === null || data['response'] === undefined || Object.keys(data['response']).length === 0, JSON.stringify(data));
-    assert.deepEqual(sim.card('card-4')!.cardParamMap, { status: 'open' });
+    assert.deepEqual(env.sim.card('card-4')!.cardParamMap, { status: 'open' });
   });
 
   it('fails with done(err) when the deadline passed, naming what to change', async () => {
-    const flow = await loadCardFlow(sim, 0.05);
-    const push = sim.cardCallback({ outTrackId: 'card-5' });
+    const flow = await loadCardFlow(env.sim, 0.05);
+    const push = env.sim.cardCallback({ outTrackId: 'card-5' });
     const click = await flow.clicks.nth(1);
     await push.acked;
     flow.answer({ ...click, payload: { status: 'late' } });
@@ -137,8 +121,8 @@ describe('dingtalk-card-in and dingtalk-card-response', function () {
   });
 
   it('answers once: a second answer for the same click fails', async () => {
-    const flow = await loadCardFlow(sim);
-    const push = sim.cardCallback({ outTrackId: 'card-6' });
+    const flow = await loadCardFlow(env.sim);
+    const push = env.sim.cardCallback({ outTrackId: 'card-6' });
     const click = await flow.clicks.nth(1);
     flow.answer({ ...click, payload: { status: 'first' } });
     await flow.answered.nth(1);
@@ -149,8 +133,8 @@ describe('dingtalk-card-in and dingtalk-card-response', function () {
   });
 
   it('rejects an answer that is not an object of strings with done(err) and keeps waiting for a valid one', async () => {
-    const flow = await loadCardFlow(sim);
-    const push = sim.cardCallback({ outTrackId: 'card-7' });
+    const flow = await loadCardFlow(env.sim);
+    const push = env.sim.cardCallback({ outTrackId: 'card-7' });
     const click = await flow.clicks.nth(1);
     flow.answer({ ...click, payload: { status: { nested: true } } });
     const err = await flow.errors.nth(1);
@@ -160,17 +144,17 @@ describe('dingtalk-card-in and dingtalk-card-response', function () {
   });
 
   it('caps a deadline longer than the Stream client allows, with a warning, so no answer is lost to the client', async () => {
-    await loadCardFlow(sim, 60);
+    await loadCardFlow(env.sim, 60);
     const warned = helper.log().args.map((a) => a[0] as Record<string, unknown>).some((e) => e['level'] === 30 && /deadlineCapped/.test(String(e['msg'])));
     assert.ok(warned);
-    const push = sim.cardCallback({ outTrackId: 'card-8' });
+    const push = env.sim.cardCallback({ outTrackId: 'card-8' });
     const ack = await push.acked;
     const response = ackData(ack.ack)['response'];
     assert.ok(response === null || response === undefined || Object.keys(response).length === 0);
   });
 
   it('fails with done(err) for a message that did not come from card in', async () => {
-    const flow = await loadCardFlow(sim);
+    const flow = await loadCardFlow(env.sim);
     flow.answer({ payload: { status: 'x' } });
     const err = await flow.errors.nth(1);
     assert.match(String(err['error'].message), /noCallback/);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { DingTalkSimulator, RecordedAck } from '../../src/simulator';
-import { ALL_MODULES, Inbox, TAB, ackData, appConfig, helper, restoreSettings, simCredentials, startSim, useFastSettings, workerModule } from './trigger-support';
+import { ALL_MODULES, FAST_TIMINGS, Inbox, TAB, ackData, appConfig, helper, simCredentials, useNodeRedWithSimulator, workerModule } from './support';
 
 interface Loaded {
   events: Inbox;
@@ -29,28 +29,12 @@ function statusOf(ack: RecordedAck): string {
 }
 
 describe('dingtalk-event-in', function () {
-  let sim: DingTalkSimulator;
-
-  before(async () => {
-    await helper.startServer();
-    useFastSettings();
-  });
-  after(async () => {
-    restoreSettings();
-    await helper.stopServer();
-  });
-  beforeEach(async () => {
-    sim = await startSim({ laterRetryMs: 50 });
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await sim.stop();
-  });
+  const env = useNodeRedWithSimulator({ ...FAST_TIMINGS, simulator: { laterRetryMs: 50 } });
 
   it('delivers an event with topic = event type, payload = data, msg.dingtalk = headers, and acks SUCCESS', async () => {
-    const { events } = await loadEventIn(sim, {});
+    const { events } = await loadEventIn(env.sim, {});
     const data = { processInstanceId: 'proc-1', type: 'finish', result: 'agree' };
-    const push = sim.event('bpms_instance_change', data, { eventId: 'evt-1' });
+    const push = env.sim.event('bpms_instance_change', data, { eventId: 'evt-1' });
     const msg = await events.nth(1);
     assert.equal(msg['topic'], 'bpms_instance_change');
     assert.deepEqual(msg['payload'], data);
@@ -63,59 +47,59 @@ describe('dingtalk-event-in', function () {
   });
 
   it('subscribes to EVENT * only', async () => {
-    await loadEventIn(sim, {});
-    const subs = sim.openConnections[0]!.subscriptions.filter((s) => s.type !== 'SYSTEM');
+    await loadEventIn(env.sim, {});
+    const subs = env.sim.openConnections[0]!.subscriptions.filter((s) => s.type !== 'SYSTEM');
     assert.deepEqual(subs.map((s) => `${s.type} ${s.topic}`), ['EVENT *']);
   });
 
   it('skips events not in its filter but still acks them SUCCESS', async () => {
-    const { events } = await loadEventIn(sim, { eventTypes: 'bpms_instance_change, bpms_task_change' });
-    const other = sim.event('user_add_org', { userId: ['u1'] });
+    const { events } = await loadEventIn(env.sim, { eventTypes: 'bpms_instance_change, bpms_task_change' });
+    const other = env.sim.event('user_add_org', { userId: ['u1'] });
     assert.equal(statusOf(await other.acked), 'SUCCESS');
-    sim.event('bpms_task_change', { taskId: 't1' });
+    env.sim.event('bpms_task_change', { taskId: 't1' });
     const first = await events.nth(1);
     assert.equal(first['topic'], 'bpms_task_change');
   });
 
   it('waiting for the flow: acks SUCCESS once the flow finished', async () => {
-    const { events } = await loadEventIn(sim, { ackPolicy: 'flow' }, 'ok');
-    const push = sim.event('bpms_instance_change', { processInstanceId: 'p2' });
+    const { events } = await loadEventIn(env.sim, { ackPolicy: 'flow' }, 'ok');
+    const push = env.sim.event('bpms_instance_change', { processInstanceId: 'p2' });
     await events.nth(1);
     assert.equal(statusOf(await push.acked), 'SUCCESS');
   });
 
   it('waiting for the flow: a failed flow acks LATER, DingTalk re-pushes, and the retry is acked SUCCESS', async () => {
-    const { events } = await loadEventIn(sim, { ackPolicy: 'flow' }, 'fail-first');
-    const push = sim.event('bpms_instance_change', { processInstanceId: 'p3' }, { eventId: 'evt-3' });
-    const first = await sim.waitForAck((a) => a.pushId === push.pushId);
+    const { events } = await loadEventIn(env.sim, { ackPolicy: 'flow' }, 'fail-first');
+    const push = env.sim.event('bpms_instance_change', { processInstanceId: 'p3' }, { eventId: 'evt-3' });
+    const first = await env.sim.waitForAck((a) => a.pushId === push.pushId);
     assert.equal(statusOf(first), 'LATER');
     const retry = await events.nth(2);
     assert.equal(retry['dingtalk'].eventId, 'evt-3');
-    const success = await sim.waitForAck((a) => a.pushId === push.pushId && statusOf(a) === 'SUCCESS');
+    const success = await env.sim.waitForAck((a) => a.pushId === push.pushId && statusOf(a) === 'SUCCESS');
     assert.ok(success);
   });
 
   it('waiting for the flow: an error reported to a Catch node acks LATER', async () => {
     // The worker reports with node.error(err, msg) and then calls done() without the error, like older nodes do.
-    await loadEventIn(sim, { ackPolicy: 'flow' }, 'error-catch', [
+    await loadEventIn(env.sim, { ackPolicy: 'flow' }, 'error-catch', [
       { id: 'catcher', z: TAB.id, type: 'catch', scope: null, uncaught: false, wires: [['caught']] },
       { id: 'caught', z: TAB.id, type: 'helper' },
     ]);
-    const push = sim.event('bpms_instance_change', { processInstanceId: 'p4' });
-    const first = await sim.waitForAck((a) => a.pushId === push.pushId);
+    const push = env.sim.event('bpms_instance_change', { processInstanceId: 'p4' });
+    const first = await env.sim.waitForAck((a) => a.pushId === push.pushId);
     assert.equal(statusOf(first), 'LATER');
   });
 
   it('waiting for the flow: a flow that does not finish in time acks LATER', async () => {
-    await loadEventIn(sim, { ackPolicy: 'flow', ackTimeout: 0.2 }, 'never');
-    const push = sim.event('bpms_instance_change', { processInstanceId: 'p5' });
-    const first = await sim.waitForAck((a) => a.pushId === push.pushId);
+    await loadEventIn(env.sim, { ackPolicy: 'flow', ackTimeout: 0.2 }, 'never');
+    const push = env.sim.event('bpms_instance_change', { processInstanceId: 'p5' });
+    const first = await env.sim.waitForAck((a) => a.pushId === push.pushId);
     assert.equal(statusOf(first), 'LATER');
   });
 
   it('waiting for the flow: an event filtered out is acked SUCCESS at once', async () => {
-    await loadEventIn(sim, { ackPolicy: 'flow', eventTypes: 'bpms_instance_change' }, 'never');
-    const push = sim.event('user_leave_org', { userId: ['u2'] });
+    await loadEventIn(env.sim, { ackPolicy: 'flow', eventTypes: 'bpms_instance_change' }, 'never');
+    const push = env.sim.event('user_leave_org', { userId: ['u2'] });
     assert.equal(statusOf(await push.acked), 'SUCCESS');
   });
 });

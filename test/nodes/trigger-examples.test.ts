@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { OpenApiClient } from '../../src/api/http';
 import { SIMULATOR_APP, type DingTalkSimulator } from '../../src/simulator';
-import { ALL_MODULES, TAB, ackData, helper, restoreSettings, startSim, useFastSettings } from './trigger-support';
+import { ALL_MODULES, FAST_TIMINGS, TAB, ackData, helper, useNodeRedWithSimulator } from './support';
 
 const CORE = '@node-red/nodes/core';
 const coreModules: unknown[] = [
@@ -33,49 +33,33 @@ function status(ack: { ack: unknown }): string {
 }
 
 describe('example flows (triggers)', function () {
-  let sim: DingTalkSimulator;
-
-  before(async () => {
-    await helper.startServer();
-    useFastSettings();
-  });
-  after(async () => {
-    restoreSettings();
-    await helper.stopServer();
-  });
-  beforeEach(async () => {
-    sim = await startSim();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await sim.stop();
-  });
+  const env = useNodeRedWithSimulator(FAST_TIMINGS);
 
   it('card-in-and-response.json: a click on "accept" marks the card approved and keeps its other fields', async () => {
-    const api = new OpenApiClient({ clientId: SIMULATOR_APP.clientId, clientSecret: SIMULATOR_APP.clientSecret, apiBase: sim.apiBase });
+    const api = new OpenApiClient({ clientId: SIMULATOR_APP.clientId, clientSecret: SIMULATOR_APP.clientSecret, apiBase: env.sim.apiBase });
     await api.call(
       { method: 'POST', path: '/v1.0/card/instances', body: { cardTemplateId: 'tpl.schema', outTrackId: 'leave-1', cardData: { cardParamMap: { title: 'Leave', status: 'Pending' } }, callbackType: 'STREAM' } },
       z.looseObject({}),
     );
     await api.close();
-    const { flow, credentials } = exampleFlow('card-in-and-response.json', sim);
+    const { flow, credentials } = exampleFlow('card-in-and-response.json', env.sim);
     await helper.load([...ALL_MODULES, ...coreModules], flow, credentials);
-    await sim.waitForConnection();
-    const push = sim.cardCallback({ outTrackId: 'leave-1', userId: 'manager1', params: { action: 'accept' } });
+    await env.sim.waitForConnection();
+    const push = env.sim.cardCallback({ outTrackId: 'leave-1', userId: 'manager1', params: { action: 'accept' } });
     await push.acked;
-    assert.deepEqual(sim.card('leave-1')!.cardParamMap, { title: 'Leave', status: 'Approved', decidedBy: 'manager1' });
+    assert.deepEqual(env.sim.card('leave-1')!.cardParamMap, { title: 'Leave', status: 'Approved', decidedBy: 'manager1' });
   });
 
   it('event-in.json: a handled approval is acked SUCCESS, a failing one LATER (and re-pushed)', async () => {
-    const { flow, credentials } = exampleFlow('event-in.json', sim);
+    const { flow, credentials } = exampleFlow('event-in.json', env.sim);
     await helper.load([...ALL_MODULES, ...coreModules], flow, credentials);
-    await sim.waitForConnection();
-    const good = sim.event('bpms_instance_change', { processInstanceId: 'p1', type: 'finish', result: 'agree', title: 'Leave' });
+    await env.sim.waitForConnection();
+    const good = env.sim.event('bpms_instance_change', { processInstanceId: 'p1', type: 'finish', result: 'agree', title: 'Leave' });
     assert.equal(status(await good.acked), 'SUCCESS');
-    const started = sim.event('bpms_instance_change', { processInstanceId: 'p2', type: 'start' });
+    const started = env.sim.event('bpms_instance_change', { processInstanceId: 'p2', type: 'start' });
     assert.equal(status(await started.acked), 'SUCCESS');
-    const bad = sim.event('bpms_instance_change', { type: 'finish', result: 'agree' });
-    assert.equal(status(await sim.waitForAck((a) => a.pushId === bad.pushId)), 'LATER');
-    await sim.waitFor(() => sim.acks.filter((a) => a.pushId === bad.pushId).length >= 2, 5000, 'the re-push to be acked again');
+    const bad = env.sim.event('bpms_instance_change', { type: 'finish', result: 'agree' });
+    assert.equal(status(await env.sim.waitForAck((a) => a.pushId === bad.pushId)), 'LATER');
+    await env.sim.waitFor(() => env.sim.acks.filter((a) => a.pushId === bad.pushId).length >= 2, 5000, 'the re-push to be acked again');
   });
 });

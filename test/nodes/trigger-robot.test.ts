@@ -2,17 +2,17 @@ import assert from 'node:assert/strict';
 import type { DingTalkSimulator } from '../../src/simulator';
 import {
   ALL_MODULES,
+  FAST_TIMINGS,
   Inbox,
   TAB,
   appConfig,
   helper,
-  restoreSettings,
+  robotIn,
   shownStatuses,
   simCredentials,
-  startSim,
   untilStatus,
-  useFastSettings,
-} from './trigger-support';
+  useNodeRedWithSimulator,
+} from './support';
 
 const ROBOT_TOPIC = '/v1.0/im/bot/messages/get';
 
@@ -20,7 +20,7 @@ async function loadRobotIn(sim: DingTalkSimulator, config: Record<string, unknow
   const flow = [
     TAB,
     appConfig(sim),
-    { id: 'robot', z: TAB.id, type: 'dingtalk-robot-in', name: '', app: 'app1', chat: 'both', msgtypes: '', keyword: '', keywordMode: 'contains', ...config, wires: [['out']] },
+    robotIn('robot', 'app1', config),
     { id: 'out', z: TAB.id, type: 'helper' },
   ];
   await helper.load(ALL_MODULES, flow, simCredentials());
@@ -30,27 +30,11 @@ async function loadRobotIn(sim: DingTalkSimulator, config: Record<string, unknow
 }
 
 describe('dingtalk-robot-in', function () {
-  let sim: DingTalkSimulator;
-
-  before(async () => {
-    await helper.startServer();
-    useFastSettings();
-  });
-  after(async () => {
-    restoreSettings();
-    await helper.stopServer();
-  });
-  beforeEach(async () => {
-    sim = await startSim();
-  });
-  afterEach(async () => {
-    await helper.unload();
-    await sim.stop();
-  });
+  const env = useNodeRedWithSimulator(FAST_TIMINGS);
 
   it('delivers a text message with payload = the trimmed text, topic = conversation id and the whole message in msg.dingtalk', async () => {
-    const inbox = await loadRobotIn(sim);
-    const push = sim.robotMessage({ text: '  hello robot  ', senderStaffId: 'staff01', senderNick: 'Zhang San' });
+    const inbox = await loadRobotIn(env.sim);
+    const push = env.sim.robotMessage({ text: '  hello robot  ', senderStaffId: 'staff01', senderNick: 'Zhang San' });
     const msg = await inbox.nth(1);
     const data = push.data as Record<string, any>;
     assert.equal(msg['payload'], 'hello robot');
@@ -69,8 +53,8 @@ describe('dingtalk-robot-in', function () {
   });
 
   it('removes the leading space DingTalk leaves after the @mention in a group', async () => {
-    const inbox = await loadRobotIn(sim);
-    const push = sim.robotMessage({ text: 'status please', conversationType: '2' });
+    const inbox = await loadRobotIn(env.sim);
+    const push = env.sim.robotMessage({ text: 'status please', conversationType: '2' });
     const msg = await inbox.nth(1);
     assert.equal(msg['payload'], 'status please');
     assert.equal(msg['dingtalk'].conversationType, '2');
@@ -78,15 +62,15 @@ describe('dingtalk-robot-in', function () {
   });
 
   it('removes an @name left at the start of a group message text', async () => {
-    const inbox = await loadRobotIn(sim);
-    sim.robotMessage({ conversationType: '2', overrides: { text: { content: '@HelperBot  deploy now ' } } });
+    const inbox = await loadRobotIn(env.sim);
+    env.sim.robotMessage({ conversationType: '2', overrides: { text: { content: '@HelperBot  deploy now ' } } });
     const msg = await inbox.nth(1);
     assert.equal(msg['payload'], 'deploy now');
   });
 
   it('gives the content object as payload and the downloadCode in msg.dingtalk for a file message', async () => {
-    const inbox = await loadRobotIn(sim);
-    const push = sim.robotMessage({ msgtype: 'file' });
+    const inbox = await loadRobotIn(env.sim);
+    const push = env.sim.robotMessage({ msgtype: 'file' });
     const msg = await inbox.nth(1);
     const content = (push.data as Record<string, any>)['content'];
     assert.deepEqual(msg['payload'], content);
@@ -95,8 +79,8 @@ describe('dingtalk-robot-in', function () {
   });
 
   it('subscribes to the robot topic only', async () => {
-    await loadRobotIn(sim);
-    const [conn] = sim.openConnections;
+    await loadRobotIn(env.sim);
+    const [conn] = env.sim.openConnections;
     assert.deepEqual(
       conn!.subscriptions.filter((s) => s.type !== 'SYSTEM').map((s) => `${s.type} ${s.topic}`),
       [`CALLBACK ${ROBOT_TOPIC}`],
@@ -104,41 +88,41 @@ describe('dingtalk-robot-in', function () {
   });
 
   it('filters on single chats: a group message is skipped', async () => {
-    const inbox = await loadRobotIn(sim, { chat: 'single' });
-    sim.robotMessage({ text: 'in group', conversationType: '2' });
-    sim.robotMessage({ text: 'in single', conversationType: '1' });
+    const inbox = await loadRobotIn(env.sim, { chat: 'single' });
+    env.sim.robotMessage({ text: 'in group', conversationType: '2' });
+    env.sim.robotMessage({ text: 'in single', conversationType: '1' });
     const first = await inbox.nth(1);
     assert.equal(first['payload'], 'in single');
   });
 
   it('filters on group chats: a single-chat message is skipped', async () => {
-    const inbox = await loadRobotIn(sim, { chat: 'group' });
-    sim.robotMessage({ text: 'in single', conversationType: '1' });
-    sim.robotMessage({ text: 'in group', conversationType: '2' });
+    const inbox = await loadRobotIn(env.sim, { chat: 'group' });
+    env.sim.robotMessage({ text: 'in single', conversationType: '1' });
+    env.sim.robotMessage({ text: 'in group', conversationType: '2' });
     const first = await inbox.nth(1);
     assert.equal(first['payload'], 'in group');
   });
 
   it('filters on message types', async () => {
-    const inbox = await loadRobotIn(sim, { msgtypes: 'picture,file' });
-    sim.robotMessage({ text: 'just text' });
-    sim.robotMessage({ msgtype: 'picture' });
+    const inbox = await loadRobotIn(env.sim, { msgtypes: 'picture,file' });
+    env.sim.robotMessage({ text: 'just text' });
+    env.sim.robotMessage({ msgtype: 'picture' });
     const first = await inbox.nth(1);
     assert.equal(first['dingtalk'].msgtype, 'picture');
   });
 
   it('filters on a keyword (case-insensitive contains)', async () => {
-    const inbox = await loadRobotIn(sim, { keyword: 'Weather' });
-    sim.robotMessage({ text: 'hello' });
-    sim.robotMessage({ text: 'what is the weather today' });
+    const inbox = await loadRobotIn(env.sim, { keyword: 'Weather' });
+    env.sim.robotMessage({ text: 'hello' });
+    env.sim.robotMessage({ text: 'what is the weather today' });
     const first = await inbox.nth(1);
     assert.equal(first['payload'], 'what is the weather today');
   });
 
   it('filters on a regular expression', async () => {
-    const inbox = await loadRobotIn(sim, { keyword: '^/deploy\\s+(\\w+)$', keywordMode: 'regex' });
-    sim.robotMessage({ text: 'please /deploy prod' });
-    sim.robotMessage({ text: '/deploy prod' });
+    const inbox = await loadRobotIn(env.sim, { keyword: '^/deploy\\s+(\\w+)$', keywordMode: 'regex' });
+    env.sim.robotMessage({ text: 'please /deploy prod' });
+    env.sim.robotMessage({ text: '/deploy prod' });
     const first = await inbox.nth(1);
     assert.equal(first['payload'], '/deploy prod');
   });
@@ -146,18 +130,18 @@ describe('dingtalk-robot-in', function () {
   it('shows a red config error for an invalid regular expression, does not crash and opens no connection', async () => {
     const flow = [
       TAB,
-      appConfig(sim),
+      appConfig(env.sim),
       { id: 'robot', z: TAB.id, type: 'dingtalk-robot-in', app: 'app1', chat: 'both', msgtypes: '', keyword: '([unclosed', keywordMode: 'regex', wires: [[]] },
     ];
     await helper.load(ALL_MODULES, flow, simCredentials());
     const bad = shownStatuses(helper.getNode('robot')!).find((s) => s.fill === 'red');
     assert.ok(bad, 'a red status');
     assert.match(String(bad.text), /badRegex/);
-    assert.equal(sim.connections.length, 0);
+    assert.equal(env.sim.connections.length, 0);
   });
 
   it('shows the connection state on the node: green dot when connected', async () => {
-    await loadRobotIn(sim);
+    await loadRobotIn(env.sim);
     const green = await untilStatus(helper.getNode('robot')!, (s) => s.fill === 'green', 'a green status');
     assert.equal(green.shape, 'dot');
     assert.match(String(green.text), /status\.connected/);

@@ -1,6 +1,7 @@
 /**
- * Shared set-up for the config-node and trigger-node tests: the Node-RED test helper (typed here, it ships no
- * types), a simulator on a free port, flows around the app node, and waits that resolve on events instead of sleeping.
+ * Shared set-up for the node tests: the Node-RED test helper (typed here, it ships no types), a simulator on a free
+ * port started for every test, flows around the app node and the action nodes, and waits that resolve on events
+ * instead of sleeping.
  */
 import { DingTalkSimulator, SIMULATOR_APP, type SimulatorOptions } from '../../src/simulator';
 
@@ -41,27 +42,71 @@ export const cardResponseModule: unknown = require('../../nodes/dingtalk-card-re
 /** Core nodes used in a test flow (catch, complete...) are loaded by the helper itself. */
 export const ALL_MODULES = [appModule, robotInModule, eventInModule, cardInModule, cardResponseModule];
 
-/** Short timings so reconnects and deadlines do not slow the suite; restored in `restoreSettings`. */
-export function useFastSettings(): void {
-  helper.settings({
+export interface NodeRedSimulatorOptions {
+  /** Runtime settings applied before every test (a test may change them) and replaced by the helper's defaults after it. */
+  settings?: Record<string, unknown>;
+  simulator?: SimulatorOptions;
+}
+
+/** Short reconnect, deadline and re-push timings, so the trigger and config-node suites stay fast. */
+export const FAST_TIMINGS: NodeRedSimulatorOptions = {
+  settings: {
     dingtalkStreamAppTiming: { backoffBaseMs: 50, backoffMaxMs: 200, authFailedRetryMs: 200, callbackDeadlineMs: 1500, drainTimeoutMs: 200 },
-  });
-}
+  },
+  simulator: { laterRetryMs: 100 },
+};
 
-export function restoreSettings(): void {
-  helper.settings({});
-}
-
-export async function startSim(options: SimulatorOptions = {}): Promise<DingTalkSimulator> {
-  const sim = new DingTalkSimulator({ laterRetryMs: 100, ...options });
+async function startSim(options: SimulatorOptions = {}): Promise<DingTalkSimulator> {
+  const sim = new DingTalkSimulator(options);
   await sim.start();
   return sim;
+}
+
+export interface NodeRedWithSimulator {
+  /** The simulator of the running test (a fresh one, on a free port, for every test). */
+  readonly sim: DingTalkSimulator;
+}
+
+/**
+ * Call inside a `describe`: starts the helper's HTTP server for the suite, and for every test a simulator (with
+ * `options.settings` in place), unloading the flow and stopping the simulator afterwards so mocha exits by itself.
+ * Hooks a suite registers after this call run after these.
+ */
+export function useNodeRedWithSimulator(options: NodeRedSimulatorOptions = {}): NodeRedWithSimulator {
+  let current: DingTalkSimulator | undefined;
+  before(async () => {
+    await helper.startServer();
+  });
+  after(async () => {
+    await helper.stopServer();
+  });
+  beforeEach(async () => {
+    if (options.settings) helper.settings(options.settings);
+    current = await startSim(options.simulator);
+  });
+  afterEach(async () => {
+    await helper.unload();
+    if (options.settings) helper.settings({});
+    await current?.stop();
+    current = undefined;
+  });
+  return {
+    get sim(): DingTalkSimulator {
+      if (!current) throw new Error('the simulator runs only inside a test (beforeEach to afterEach)');
+      return current;
+    },
+  };
 }
 
 export const TAB = { id: 'tab1', type: 'tab', label: 'test' };
 
 export function appConfig(sim: DingTalkSimulator, id = 'app1', extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { id, type: 'dingtalk-stream-app', name: `sim ${id}`, apiBase: sim.apiBase, robotCode: '', proxy: '', ...extra };
+}
+
+/** A dingtalk-robot-in on TAB that takes every message and is wired to a helper node `out`. */
+export function robotIn(id: string, app = 'app1', extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { id, z: TAB.id, type: 'dingtalk-robot-in', name: '', app, chat: 'both', msgtypes: '', keyword: '', keywordMode: 'contains', wires: [['out']], ...extra };
 }
 
 export function simCredentials(...ids: string[]): Record<string, { clientId: string; clientSecret: string }> {
@@ -72,7 +117,7 @@ export function simCredentials(...ids: string[]): Record<string, { clientId: str
 
 export type Status = { fill?: string; shape?: string; text?: string };
 
-/** Records every status a node shows. Attach right after load; the status set during construction is replayed by `lastStatus`. */
+/** Records every status a node shows from now on; `shownStatuses` also has those set before (in its constructor). */
 export function recordStatuses(node: HelperNode): Status[] {
   const statuses: Status[] = [];
   node.on('call:status', (call: { args: unknown[] }) => {
@@ -197,3 +242,112 @@ export const workerModule = (RED: any): void => {
     });
   });
 };
+
+export const FLOW_ID = 'f1';
+export const APP_ID = 'app1';
+export const NODE_ID = 'n1';
+
+export interface ActionFlow {
+  node: HelperNode;
+  /** The loaded flow, to redeploy a changed copy with helper.setFlows(). */
+  definition: Array<Record<string, unknown>>;
+  credentials: Record<string, unknown>;
+  outputs: Record<string, any>[];
+  errors: Record<string, any>[];
+  completions: Record<string, any>[];
+  statuses: Status[];
+  /** Sends a msg in and resolves with whichever comes first: its output (`out`) or the error a Catch node saw. */
+  send(msg: Record<string, unknown>): Promise<{ out?: Record<string, any>; error?: Record<string, any> }>;
+  /** Sends a msg in and resolves once done() was called for it (Complete node), without waiting for output. */
+  sendAndComplete(msg: Record<string, unknown>): Promise<Record<string, any>>;
+}
+
+let seq = 0;
+
+/**
+ * Loads `[tab, app, node, out, catch -> errs, complete -> done]`. The app points at the simulator with the simulator
+ * app's credentials (or none when `withApp` is false, to test the "no app" path).
+ */
+export async function loadAction(
+  nodeModule: unknown,
+  sim: DingTalkSimulator,
+  config: Record<string, unknown>,
+  opts: { withApp?: boolean } = {},
+): Promise<ActionFlow> {
+  const withApp = opts.withApp !== false;
+  const flow: Array<Record<string, unknown>> = [
+    { id: FLOW_ID, type: 'tab', label: 'test' },
+    ...(withApp ? [appConfig(sim, APP_ID, { name: 'sim' })] : []),
+    { id: NODE_ID, z: FLOW_ID, name: '', app: withApp ? APP_ID : '', ...config, wires: [['out']] },
+    { id: 'out', z: FLOW_ID, type: 'helper' },
+    { id: 'catcher', z: FLOW_ID, type: 'catch', scope: null, uncaught: false, wires: [['errs']] },
+    { id: 'errs', z: FLOW_ID, type: 'helper' },
+    { id: 'completer', z: FLOW_ID, type: 'complete', scope: [NODE_ID], uncaught: false, wires: [['dones']] },
+    { id: 'dones', z: FLOW_ID, type: 'helper' },
+  ];
+  const credentials = withApp ? simCredentials(APP_ID) : {};
+  await helper.load([appModule, nodeModule], flow, credentials);
+  const node = helper.getNode(NODE_ID)!;
+  const outputs: Record<string, any>[] = [];
+  const errors: Record<string, any>[] = [];
+  const completions: Record<string, any>[] = [];
+  helper.getNode('out')!.on('input', (msg: Record<string, any>) => outputs.push(msg));
+  helper.getNode('errs')!.on('input', (msg: Record<string, any>) => errors.push(msg));
+  helper.getNode('dones')!.on('input', (msg: Record<string, any>) => completions.push(msg));
+  const statuses = recordStatuses(node);
+
+  // Each arrival re-checks the pending waits: no polling, no sleeping.
+  const checks = new Set<() => void>();
+  const changed = (): void => {
+    for (const check of [...checks]) check();
+  };
+  for (const id of ['out', 'errs', 'dones']) helper.getNode(id)!.on('input', changed);
+  const waitFor = <T>(pick: () => T | undefined, what: string): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const first = pick();
+      if (first !== undefined) return resolve(first);
+      const timer = setTimeout(() => {
+        checks.delete(check);
+        reject(new Error(`timed out waiting for ${what}`));
+      }, 5000);
+      const check = (): void => {
+        const v = pick();
+        if (v === undefined) return;
+        clearTimeout(timer);
+        checks.delete(check);
+        resolve(v);
+      };
+      checks.add(check);
+    });
+
+  return {
+    node,
+    definition: flow,
+    credentials,
+    outputs,
+    errors,
+    completions,
+    statuses,
+    async send(msg) {
+      const tag = `t${++seq}`;
+      node.receive({ ...msg, _tag: tag });
+      return waitFor(() => {
+        const out = outputs.find((m) => m['_tag'] === tag);
+        if (out) return { out };
+        const error = errors.find((m) => m['_tag'] === tag);
+        if (error) return { error };
+        return undefined;
+      }, `output or error of ${tag}`);
+    },
+    async sendAndComplete(msg) {
+      const tag = `t${++seq}`;
+      node.receive({ ...msg, _tag: tag });
+      return waitFor(() => completions.find((m) => m['_tag'] === tag), `done() of ${tag}`);
+    },
+  };
+}
+
+/** Everything the user can see of a node's statuses and errors, as one text, to check for leaked secrets. */
+export function visibleText(flow: ActionFlow): string {
+  return JSON.stringify([flow.statuses, flow.errors.map((e) => e['error'])]);
+}
