@@ -54,7 +54,8 @@ export function fileRequest(msg: Record<string, unknown>, appRobotCode: string):
     ['msg.dingtalk.content.fileName', content?.['fileName']],
   ]);
   const fileName = named?.value;
-  if (named) checkLength(named.value, named.property, INPUT_LIMITS.fileNameChars, 'Use a shorter file name.');
+  // The name is DingTalk's (what the user's file was called): never a reason to refuse the file. outputFileName()
+  // shortens and sanitises it.
   const msgId = isNonEmptyString(dingtalk?.['msgId']) ? dingtalk['msgId'] : undefined;
   return { downloadCode: code.trim(), robotCode, ...(fileName ? { fileName } : {}), ...(msgId ? { msgId } : {}) };
 }

@@ -33,8 +33,6 @@ export const INPUT_LIMITS = {
   streamChunkBytes: 64 * 1024,
   /** A downloadCode, UTF-8 (real ones are a few hundred bytes). */
   downloadCodeBytes: 4 * 1024,
-  /** A file name, as most file systems allow. */
-  fileNameChars: 255,
 } as const;
 
 export type InputLimit = keyof typeof INPUT_LIMITS;

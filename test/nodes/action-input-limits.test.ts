@@ -124,18 +124,21 @@ describe('action nodes refuse oversized msg fields', function () {
     assert.ok(env.sim.requests.some((r) => r.path === STREAMING));
   });
 
-  it('dingtalk-file: download code and file name; then downloads normally', async () => {
+  it('dingtalk-file: an oversized download code is refused, a long file name is shortened; then downloads normally', async () => {
     const flow = await loadAction(fileNode, env.sim, { type: 'dingtalk-file' });
     const code = INPUT_LIMITS.downloadCodeBytes;
     await expectRefused(flow, { downloadCode: chars(code + 1) }, 'msg.downloadCode', `${fmt(code + 1)} bytes`, code);
     const dingtalk = env.sim.robotMessage({ msgtype: 'file' }).data as Record<string, any>;
-    const name = INPUT_LIMITS.fileNameChars;
-    const longName = { ...dingtalk, content: { ...dingtalk['content'], fileName: `${chars(name)}.txt` } };
-    await expectRefused(flow, { dingtalk: longName }, 'msg.dingtalk.content.fileName', `${fmt(name + 4)} characters`, name);
+    // A very long name from DingTalk is shortened (keeping its extension), never a reason to lose the file.
+    const longName = { ...dingtalk, content: { ...dingtalk['content'], fileName: `${chars(300)}.txt` } };
+    const shortened = await flow.send({ dingtalk: longName });
+    assert.equal(shortened.error, undefined);
+    const filename = String(shortened.out!['filename']);
+    assert.ok(Buffer.byteLength(filename) <= 200 && filename.endsWith('.txt'), filename);
 
     const { out, error } = await flow.send({ dingtalk });
     assert.equal(error, undefined);
     assert.ok(Buffer.isBuffer(out!['payload']));
-    assert.equal(env.sim.requests.filter((r) => r.path === DOWNLOAD).length, 1);
+    assert.equal(env.sim.requests.filter((r) => r.path === DOWNLOAD).length, 2);
   });
 });
