@@ -13,7 +13,8 @@ import {
   type CardNodeOptions,
   type CardOperation,
 } from '../src/nodes-input/dingtalk-card';
-import { MsgInputError, isNonEmptyString } from '../src/nodes-input/input-error';
+import { MsgInputError, isNonEmptyString, sizeError } from '../src/nodes-input/input-error';
+import { INPUT_LIMITS } from '../src/nodes-input/limits';
 import { ActionRunner, type ActionNodeDef, type ActionResult } from './shared/action-runner';
 import type { DingTalkAppNode } from './shared/app-node';
 import { withBudget } from './shared/budget';
@@ -129,6 +130,11 @@ export = function (RED: NodeAPI): void {
       const id = outTrackId(msg);
       const chunk = streamChunk(msg);
       const active = streamFor(app, id);
+      // Every update resends the whole text (isFull), so the total is capped, not only each chunk.
+      const total = active.streamer.text.length + (chunk.kind === 'fail' ? 0 : chunk.text?.length ?? 0);
+      if (total > INPUT_LIMITS.streamTextChars) {
+        throw sizeError('msg.payload', total, INPUT_LIMITS.streamTextChars, 'characters', 'That is the whole text streamed into this card; finish it (msg.complete) and continue in a new card.');
+      }
       if (chunk.kind === 'append') {
         if (chunk.text) active.streamer.append(chunk.text);
         armIdleTimer(id, active);

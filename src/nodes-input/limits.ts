@@ -31,6 +31,8 @@ export const INPUT_LIMITS = {
   cardDataBytes: 64 * 1024,
   /** One chunk streamed into a card (msg.payload), UTF-8. */
   streamChunkBytes: 64 * 1024,
+  /** All the text streamed into one card: every update resends the whole text (isFull), so it must stay small. */
+  streamTextChars: 100_000,
   /** A downloadCode, UTF-8 (real ones are a few hundred bytes). */
   downloadCodeBytes: 4 * 1024,
 } as const;

@@ -124,6 +124,23 @@ describe('action nodes refuse oversized msg fields', function () {
     assert.ok(env.sim.requests.some((r) => r.path === STREAMING));
   });
 
+  it('dingtalk-card: the whole text streamed into one card is capped; the stream stays usable', async () => {
+    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'group', openConversationId: 'cidCards' });
+    const created = await flow.send({ operation: 'createAndDeliver', payload: { title: 'ok' } });
+    const outTrackId = created.out!['outTrackId'] as string;
+    const half = INPUT_LIMITS.streamTextChars / 2;
+    await flow.sendAndComplete({ operation: 'stream', outTrackId, payload: chars(half) });
+    await flow.sendAndComplete({ operation: 'stream', outTrackId, payload: chars(half) });
+    const over = await flow.send({ operation: 'stream', outTrackId, payload: 'x' });
+    const message = String(over.error?.['error']?.message);
+    assert.match(message, /msg\.payload is too long: 100,001 characters, the limit is 100,000\./);
+    assert.match(message, /continue in a new card/);
+    const last = await flow.send({ operation: 'stream', outTrackId, payload: '', complete: true });
+    assert.equal(last.error, undefined);
+    assert.equal(env.sim.card(outTrackId)!.streams['content']!.content.length, INPUT_LIMITS.streamTextChars);
+    assert.ok(env.sim.card(outTrackId)!.finalized);
+  });
+
   it('dingtalk-file: an oversized download code is refused, a long file name is shortened; then downloads normally', async () => {
     const flow = await loadAction(fileNode, env.sim, { type: 'dingtalk-file' });
     const code = INPUT_LIMITS.downloadCodeBytes;
