@@ -79,8 +79,16 @@ function nodeLabel(node: Node): string {
 export = function (RED: NodeAPI): void {
   const t: Translate = (key, substitutions) => RED._(key, substitutions);
 
-  function loggerFor(node: Node): Logger {
+  // Node-RED has no "is debug on?" call; the configured levels say it. Building a debug line per OpenAPI request
+  // costs measurable CPU (bench scenario 2), so the API client asks first.
+  const debugWanted = ((): boolean => {
+    const logging = (RED.settings as unknown as { logging?: Record<string, { level?: unknown } | undefined> }).logging;
+    return Object.values(logging ?? {}).some((target) => target?.level === 'debug' || target?.level === 'trace');
+  })();
+
+  function loggerFor(node: Node): Logger & { isDebugEnabled: () => boolean } {
     return {
+      isDebugEnabled: () => debugWanted,
       debug: (message) => node.debug(message),
       info: (message) => node.log(message),
       warn: (message) => node.warn(message),
