@@ -3,6 +3,8 @@
  * port started for every test, flows around the app node and the action nodes, and waits that resolve on events
  * instead of sleeping.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DingTalkSimulator, SIMULATOR_APP, type SimulatorOptions } from '../../src/simulator';
 
 export interface HelperNode {
@@ -41,6 +43,13 @@ export const cardInModule: unknown = require('../../nodes/dingtalk-card-in');
 export const cardResponseModule: unknown = require('../../nodes/dingtalk-card-response');
 /** Core nodes used in a test flow (catch, complete...) are loaded by the helper itself. */
 export const ALL_MODULES = [appModule, robotInModule, eventInModule, cardInModule, cardResponseModule];
+/** The action nodes (dingtalk-reply, -send, -card, -file), for flows that use them beside ALL_MODULES. */
+export const ACTION_MODULES: unknown[] = [
+  require('../../nodes/dingtalk-reply'),
+  require('../../nodes/dingtalk-send'),
+  require('../../nodes/dingtalk-card'),
+  require('../../nodes/dingtalk-file'),
+];
 
 export interface NodeRedSimulatorOptions {
   /** Runtime settings applied before every test (a test may change them) and replaced by the helper's defaults after it. */
@@ -99,6 +108,23 @@ export function useNodeRedWithSimulator(options: NodeRedSimulatorOptions = {}): 
 }
 
 export const TAB = { id: 'tab1', type: 'tab', label: 'test' };
+
+/**
+ * An example flow (`examples/<file>`) as shipped, put on TAB, with its app pointed at the simulator and given the
+ * simulator app's credentials (examples never carry credentials). Nothing else is changed.
+ */
+export function exampleFlow(file: string, sim: DingTalkSimulator): { flow: Record<string, unknown>[]; credentials: Record<string, unknown> } {
+  const nodes = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'examples', file), 'utf8')) as Record<string, unknown>[];
+  const credentials: Record<string, unknown> = {};
+  const flow = nodes.map((node) => {
+    if (node['type'] === 'dingtalk-stream-app') {
+      credentials[String(node['id'])] = { clientId: SIMULATOR_APP.clientId, clientSecret: SIMULATOR_APP.clientSecret };
+      return { ...node, apiBase: sim.apiBase };
+    }
+    return { ...node, z: TAB.id };
+  });
+  return { flow: [TAB, ...flow], credentials };
+}
 
 export function appConfig(sim: DingTalkSimulator, id = 'app1', extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { id, type: 'dingtalk-stream-app', name: `sim ${id}`, apiBase: sim.apiBase, robotCode: '', proxy: '', ...extra };

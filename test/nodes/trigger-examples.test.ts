@@ -1,10 +1,8 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { OpenApiClient } from '../../src/api/http';
-import { SIMULATOR_APP, type DingTalkSimulator } from '../../src/simulator';
-import { ALL_MODULES, FAST_TIMINGS, TAB, ackData, helper, useNodeRedWithSimulator } from './support';
+import { SIMULATOR_APP } from '../../src/simulator';
+import { ALL_MODULES, FAST_TIMINGS, ackData, exampleFlow, helper, useNodeRedWithSimulator } from './support';
 
 const CORE = '@node-red/nodes/core';
 const coreModules: unknown[] = [
@@ -13,20 +11,6 @@ const coreModules: unknown[] = [
   require(`${CORE}/common/21-debug.js`),
   require(`${CORE}/common/90-comment.js`),
 ];
-
-/** An example flow as shipped, put on a tab, with its app pointed at the simulator (credentials are never in examples). */
-function exampleFlow(file: string, sim: DingTalkSimulator): { flow: Record<string, unknown>[]; credentials: Record<string, unknown> } {
-  const nodes = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'examples', file), 'utf8')) as Record<string, unknown>[];
-  const credentials: Record<string, unknown> = {};
-  const flow = nodes.map((node) => {
-    if (node['type'] === 'dingtalk-stream-app') {
-      credentials[String(node['id'])] = { clientId: SIMULATOR_APP.clientId, clientSecret: SIMULATOR_APP.clientSecret };
-      return { ...node, apiBase: sim.apiBase };
-    }
-    return { ...node, z: TAB.id };
-  });
-  return { flow: [TAB, ...flow], credentials };
-}
 
 function status(ack: { ack: unknown }): string {
   return String(ackData(ack.ack)['status']);
