@@ -29,6 +29,17 @@ const EVENT_ACK_DATA: Record<EventAckStatus, string> = {
   LATER: '{"status":"LATER","message":"later"}',
 };
 
+/**
+ * The robot-message ack, sent for nearly every frame under load: `encodeAck(messageId, ROBOT_ACK_DATA)` with the
+ * constant parts joined once, so building it is one `JSON.stringify` and two concatenations.
+ */
+const OK_ACK_HEAD = '{"code":200,"headers":{"contentType":"application/json","messageId":';
+const ROBOT_ACK_TAIL = `},"message":"OK","data":${JSON.stringify(ROBOT_ACK_DATA)}}`;
+
+export function encodeRobotAck(messageId: string): string {
+  return OK_ACK_HEAD + JSON.stringify(messageId) + ROBOT_ACK_TAIL;
+}
+
 for (const text of ['OK', ROBOT_ACK_DATA, EMPTY_CALLBACK_ACK_DATA, EVENT_ACK_DATA.SUCCESS, EVENT_ACK_DATA.LATER]) QUOTED.set(text, JSON.stringify(text));
 
 export function eventAckData(status: EventAckStatus): string {

@@ -48,16 +48,18 @@ export type InboundFrame = z.infer<typeof InboundFrameSchema>;
  * them. Checking every declared optional header on each frame cost more than everything else the router does
  * (ADR 0008); they are strings DingTalk documents and that no code here dereferences.
  */
-export const InboundFrameCheck = z.object({
-  type: z.string(),
-  headers: z.object({
-    topic: z.string(),
-    messageId: z.string().min(1),
-    eventType: z.string().optional(),
-    eventId: z.string().optional(),
+export const InboundFrameCheck = z.compile(
+  z.object({
+    type: z.string(),
+    headers: z.object({
+      topic: z.string(),
+      messageId: z.string().min(1),
+      eventType: z.string().optional(),
+      eventId: z.string().optional(),
+    }),
+    data: z.string(),
   }),
-  data: z.string(),
-});
+);
 
 /** The ack the client sends back for every pushed frame, on the socket that delivered it. */
 export const AckFrameSchema = z.object({
@@ -133,19 +135,29 @@ export type RobotMessage = z.infer<typeof RobotMessageSchema>;
  * route on or dereference (msgId, msgtype, conversation, text.content, content, atUsers); the other fields are
  * passed through as DingTalk sent them.
  */
-export const RobotMessageCheck = z.object({
-  msgtype: z.string(),
-  msgId: z.string().min(1),
-  conversationId: z.string(),
-  conversationType: z.string(),
-  text: z.object({ content: z.string() }).optional(),
-  content: z.object({}).optional(),
-  atUsers: z.array(z.object(atUserShape)).optional(),
-});
+export const RobotMessageCheck = z.compile(
+  z.object({
+    msgtype: z.string(),
+    msgId: z.string().min(1),
+    conversationId: z.string(),
+    conversationType: z.string(),
+    text: z.object({ content: z.string() }).optional(),
+    content: z.object({}).optional(),
+    atUsers: z.array(z.object(atUserShape)).optional(),
+  }),
+);
 
-/** True when `value` passes `check`; the value itself is kept (with its unknown keys), never zod's copy. */
+/**
+ * True when `value` passes `check`; the value itself is kept (with its unknown keys), never zod's copy.
+ *
+ * `validate` (not `safeParse`): the two hot-path checks above are `z.compile`d, and zod then answers `validate` with
+ * generated code that builds no output object, no payload and no result (ADR 0008: ~0.2 µs and ~0.8 KB of garbage
+ * less per robot message). A value it rejects is re-checked by zod's ordinary parser, so the answer is always the
+ * one `safeParse(value).success` gives; where code generation is not allowed, `z.compile` hands the schema back as it
+ * was and `validate` runs the ordinary parser.
+ */
 export function isValid(check: z.ZodType, value: unknown): boolean {
-  return check.safeParse(value).success;
+  return check.validate(value);
 }
 
 /** Interactive card callback payload (protocol.md §2.4). `content`/`value` are JSON strings carrying cardPrivateData. */

@@ -15,7 +15,7 @@ import {
   type Subscription,
   isValid,
 } from './frames';
-import { EMPTY_CALLBACK_ACK_DATA, ROBOT_ACK_DATA, callbackAckData, encodeAck, eventAckData } from './acks';
+import { EMPTY_CALLBACK_ACK_DATA, callbackAckData, encodeAck, encodeRobotAck, eventAckData } from './acks';
 import { DedupeWindow } from './dedupe';
 import type { CardCallbackHandler, EventHandler, GenericCallbackHandler, Push, RobotMessageHandler, StreamStats, Unsubscribe } from './types';
 import type { Clock } from '../util/runtime';
@@ -271,7 +271,7 @@ export class FrameRouter {
     const message = data as RobotMessage;
     // Acked before any flow runs: DingTalk re-pushes a robot message whose ack is not back within ~60 s, and flows
     // (LLM calls...) often take longer. Nothing the flow does could change this ack anyway (ADR 0003).
-    this.send(target, encodeAck(messageId, ROBOT_ACK_DATA));
+    this.send(target, encodeRobotAck(messageId));
     // A re-push of the same message has a new messageId but the same msgId (ADR 0002).
     const msgId = message.msgId;
     if (this.seenRobot.get(msgId) !== undefined) {

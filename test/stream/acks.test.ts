@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { AckFrameSchema, ackFrame } from '../../src/stream/frames';
-import { EMPTY_CALLBACK_ACK_DATA, ROBOT_ACK_DATA, callbackAckData, encodeAck, eventAckData } from '../../src/stream/acks';
+import { EMPTY_CALLBACK_ACK_DATA, ROBOT_ACK_DATA, callbackAckData, encodeAck, encodeRobotAck, eventAckData } from '../../src/stream/acks';
 
 describe('stream: ack encoding', () => {
   it('writes the same text as JSON.stringify(ackFrame()), for awkward ids and data too', () => {
@@ -15,6 +15,13 @@ describe('stream: ack encoding', () => {
       const parsed = AckFrameSchema.parse(JSON.parse(text));
       assert.equal(parsed.headers.messageId, id);
       assert.equal(parsed.data, data);
+    }
+  });
+
+  it('writes the robot ack exactly as encodeAck does', () => {
+    for (const id of ['0a1b2c3d_1_18a0000000_1', 'id "with" quotes\\ and \u2028 unicode 钉钉', 'x']) {
+      assert.equal(encodeRobotAck(id), encodeAck(id, ROBOT_ACK_DATA));
+      assert.equal(encodeRobotAck(id), JSON.stringify(ackFrame(id, ROBOT_ACK_DATA)));
     }
   });
 
