@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { SIMULATOR_APP, type DingTalkSimulator } from '../../src/simulator';
 import { startSim } from './helpers';
+import { redirectOfficialSdk, type SdkClient, type SdkModule, type SdkPush } from '../../bench/official-sdk';
 
 /**
  * The official Node SDK, unchanged, against the simulator: proves the simulator speaks the protocol the way real
@@ -9,45 +9,16 @@ import { startSim } from './helpers';
  * with a request interceptor on the very axios instance the SDK uses; the ws:// endpoint comes from the simulator.
  */
 
-interface SdkPush {
-  headers: { messageId: string; topic: string };
-  data: string;
-}
-interface SdkClient {
-  connect(): Promise<void>;
-  disconnect(): void;
-  registerCallbackListener(topic: string, callback: (push: SdkPush) => void): SdkClient;
-  socketCallBackResponse(messageId: string, result: unknown): void;
-}
-interface SdkModule {
-  DWClient: new (opts: { clientId: string; clientSecret: string; keepAlive?: boolean; autoReconnect?: boolean }) => SdkClient;
-  TOPIC_ROBOT: string;
-  GATEWAY_URL: string;
-}
-interface AxiosRequestConfigLike {
-  url?: string;
-  proxy?: unknown;
-}
-interface AxiosLike {
-  interceptors: { request: { use(fn: (config: AxiosRequestConfigLike) => AxiosRequestConfigLike): number; eject(id: number): void } };
-}
-
-const localRequire = createRequire(__filename);
-const sdk = localRequire('dingtalk-stream') as SdkModule;
-const sdkAxios = createRequire(localRequire.resolve('dingtalk-stream'))('axios') as AxiosLike;
-
 describe('simulator: official dingtalk-stream SDK', () => {
   let sim: DingTalkSimulator;
-  let interceptor: number | undefined;
+  let sdk: SdkModule;
+  let restore: (() => void) | undefined;
   let client: SdkClient | undefined;
   const originalInfo = console.info;
 
   beforeEach(async () => {
     sim = await startSim({ pingIntervalMs: 50 });
-    interceptor = sdkAxios.interceptors.request.use((config) => {
-      if (config.url === sdk.GATEWAY_URL) return { ...config, url: `${sim.apiBase}/v1.0/gateway/connections/open`, proxy: false };
-      return config;
-    });
+    ({ sdk, restore } = redirectOfficialSdk(sim.apiBase));
     // The SDK logs "connect success"/"Disconnecting." with console.info; keep test output readable.
     console.info = () => undefined;
   });
@@ -55,8 +26,8 @@ describe('simulator: official dingtalk-stream SDK', () => {
   afterEach(async () => {
     client?.disconnect();
     client = undefined;
-    if (interceptor !== undefined) sdkAxios.interceptors.request.eject(interceptor);
-    interceptor = undefined;
+    restore?.();
+    restore = undefined;
     console.info = originalInfo;
     await sim.stop();
   });
