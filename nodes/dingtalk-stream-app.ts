@@ -303,7 +303,7 @@ export = function (RED: NodeAPI): void {
       testConnection({
         clientId,
         clientSecret,
-        apiBase: (body.apiBase ?? '').trim() || DEFAULT_API_BASE,
+        apiBase: resolveEnvReference(body.apiBase ?? '').trim() || DEFAULT_API_BASE,
         proxy: (body.proxy ?? '').trim() || undefined,
       }).then(
         (result) => res.json(result),

@@ -58,6 +58,16 @@ describe('dingtalk-stream-app "Test connection" endpoint', function () {
     }
   });
 
+  it('resolves an ${ENV_VAR} API base, as the runtime does for the deployed node', async () => {
+    process.env['DT_TEST_API_BASE'] = env.sim.apiBase;
+    try {
+      const res = await postTest({ clientId: 'dingsimulatorapp0001', clientSecret: SECRET, apiBase: '${DT_TEST_API_BASE}' });
+      assert.equal(res.body.ok, true, res.text);
+    } finally {
+      delete process.env['DT_TEST_API_BASE'];
+    }
+  });
+
   it('says what is missing when no secret is known', async () => {
     const res = await postTest({ clientId: 'dingsimulatorapp0001', clientSecret: '', apiBase: env.sim.apiBase });
     assert.equal(res.body.ok, false);
