@@ -21,22 +21,13 @@ import {
   type OpenApiClientOptions,
 } from '../../src/api';
 import { DingTalkSimulator, SIMULATOR_APP } from '../../src/simulator';
-import { RecordingClock } from './helpers';
+import { RecordingClock, rejection } from './helpers';
 
 const TOKEN_PATH = '/v1.0/oauth2/accessToken';
 const GROUP_PATH = '/v1.0/robot/groupMessages/send';
 const BATCH_PATH = '/v1.0/robot/oToMessages/batchSend';
 const GROUP_CID = 'cidGroupOfTheSimulator==';
 
-async function rejection(p: Promise<unknown>): Promise<DingTalkError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof DingTalkError, `expected a DingTalkError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected the call to fail');
-}
 
 describe('api/OpenApiClient against the simulator', function () {
   let sim: DingTalkSimulator;

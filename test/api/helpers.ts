@@ -1,3 +1,5 @@
+import assert from 'node:assert/strict';
+import { DingTalkError } from '../../src/api/errors';
 import type { Clock } from '../../src/util/runtime';
 
 /** Lets pending promise callbacks (and I/O callbacks already queued) run. */
@@ -78,4 +80,15 @@ export class RecordingClock implements Clock {
     clearTimeout(handle);
     this.handles.delete(handle);
   }
+}
+
+/** The DingTalkError a call fails with; fails the test when it resolves or fails with anything else. */
+export async function rejection(p: Promise<unknown>): Promise<DingTalkError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof DingTalkError, `expected a DingTalkError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected the call to fail');
 }

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { DingTalkError } from '../../src/api/errors';
 import { OpenApiClient } from '../../src/api/http';
+import { rejection } from '../api/helpers';
 import { CrashGuard } from './support';
 
 const SECRET = 'reliability-secret-value-42';
@@ -17,15 +18,6 @@ const TOKEN = 'reliability-token-abcdef-123';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
-async function rejection(p: Promise<unknown>): Promise<DingTalkError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof DingTalkError, `expected a DingTalkError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
 
 function assertClean(err: DingTalkError): void {
   const everything = `${err.message} ${err.hint ?? ''} ${err.code ?? ''} ${err.stack ?? ''}`;
