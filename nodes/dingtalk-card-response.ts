@@ -1,5 +1,6 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { isCardResponder, parseCardAnswer } from './shared/card-callback';
+import { guardInput } from './shared/guard';
 
 type CardResponseConfig = NodeDef;
 
@@ -8,24 +9,27 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
 
-    node.on('input', (msg, send, done) => {
-      const responder = msg['_dingtalkCard'];
-      if (!isCardResponder(responder)) {
-        done(new Error(RED._('dingtalk-card-response.errors.noCallback')));
-        return;
-      }
-      const parsed = parseCardAnswer(msg.payload);
-      if (!parsed.ok) {
-        done(new Error(RED._('dingtalk-card-response.errors.invalidAnswer', { reason: parsed.reason })));
-        return;
-      }
-      if (!responder.respond(parsed.answer)) {
-        done(new Error(RED._('dingtalk-card-response.errors.tooLate', { messageId: responder.messageId })));
-        return;
-      }
-      send(msg);
-      done();
-    });
+    node.on(
+      'input',
+      guardInput(RED, node, (msg, send, done) => {
+        const responder = msg['_dingtalkCard'];
+        if (!isCardResponder(responder)) {
+          done(new Error(RED._('dingtalk-card-response.errors.noCallback')));
+          return;
+        }
+        const parsed = parseCardAnswer(msg.payload);
+        if (!parsed.ok) {
+          done(new Error(RED._('dingtalk-card-response.errors.invalidAnswer', { reason: parsed.reason })));
+          return;
+        }
+        if (!responder.respond(parsed.answer)) {
+          done(new Error(RED._('dingtalk-card-response.errors.tooLate', { messageId: responder.messageId })));
+          return;
+        }
+        send(msg);
+        done();
+      }),
+    );
   }
 
   RED.nodes.registerType('dingtalk-card-response', DingTalkCardResponseNode);

@@ -18,6 +18,7 @@ import { INPUT_LIMITS } from '../src/nodes-input/limits';
 import { ActionRunner, type ActionNodeDef, type ActionResult } from './shared/action-runner';
 import type { DingTalkAppNode } from './shared/app-node';
 import { withBudget } from './shared/budget';
+import { guardCallback } from './shared/guard';
 import { doneStatus, partialStatus } from './shared/status';
 
 const TYPE = 'dingtalk-card';
@@ -95,12 +96,15 @@ export = function (RED: NodeAPI): void {
 
     function armIdleTimer(id: string, active: ActiveStream): void {
       clearTimeout(active.idleTimer);
-      active.idleTimer = setTimeout(() => {
-        if (streams.get(id) !== active) return;
-        node.warn(t('warn.idle', 'No chunk for __seconds__ s on card __outTrackId__: finishing the stream.', { seconds: String(idleMs / 1000), outTrackId: id }));
-        forget(id);
-        active.streamer.finish().catch((err: unknown) => node.warn(runner.userError(err).message));
-      }, idleMs);
+      active.idleTimer = setTimeout(
+        guardCallback(node, 'finishing an idle card stream', () => {
+          if (streams.get(id) !== active) return;
+          node.warn(t('warn.idle', 'No chunk for __seconds__ s on card __outTrackId__: finishing the stream.', { seconds: String(idleMs / 1000), outTrackId: id }));
+          forget(id);
+          active.streamer.finish().catch((err: unknown) => node.warn(runner.userError(err).message));
+        }),
+        idleMs,
+      );
     }
 
     function streamFor(app: DingTalkAppNode, id: string): ActiveStream {
@@ -192,7 +196,8 @@ export = function (RED: NodeAPI): void {
       // Give the open cards their text and a finished state; whatever is not done in time is cut off. The app keeps
       // its API client open until this node leaves it (dingtalk-stream-app waits for its users on close).
       void withBudget(Promise.allSettled(open.map((s) => s.streamer.finish())), CLOSE_FINISH_BUDGET_MS).then(() => {
-        for (const s of open) s.streamer.close();
+        // Whatever happens to one streamer, the node must still leave the app and call done within Node-RED's 15 s.
+        for (const s of open) guardCallback(node, 'closing a card stream', () => s.streamer.close())();
         runner.leave(done);
       });
     });

@@ -2,11 +2,12 @@
  * The runtime shared by the four action nodes (dingtalk-reply, -send, -card, -file): join the app, run one message
  * through a typed call with a status dot, and hand every failure to done(err) in words the user can act on.
  */
-import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { DingTalkError, scrubSecrets } from '../../src/api/errors';
 import { MsgInputError } from '../../src/nodes-input/input-error';
 import { joinApp, leaveApp, type DingTalkAppNode } from './app-node';
 import { appSecrets } from './credentials';
+import { describeThrown, guardInput, type Done, type Send } from './guard';
 import { translator, type TranslateWithFallback } from './i18n';
 import { busyStatus, configErrorStatus, doneStatus, failedStatus, firstLine } from './status';
 
@@ -31,7 +32,8 @@ export type Action = (msg: NodeMessageInFlow, app: DingTalkAppNode) => Promise<A
  * One action node's runtime: joins the app once (red ring when there is none; registered with no Stream needs, so
  * the app keeps its API client for it and leaves its status dot alone), and runs each input message through
  * `action`: blue while in flight, green when sent, red with a short reason on failure.
- * done() is called exactly once on every path; errors go only through done(err), which reaches Catch nodes.
+ * done() is called exactly once on every path; errors go only through done(err), which reaches Catch nodes; nothing
+ * escapes the handler (guard.ts).
  */
 export class ActionRunner {
   readonly app: DingTalkAppNode | null;
@@ -39,7 +41,7 @@ export class ActionRunner {
   private closed = false;
 
   constructor(
-    RED: NodeAPI,
+    private readonly RED: NodeAPI,
     private readonly node: Node,
     config: ActionNodeDef,
     type: string,
@@ -50,9 +52,7 @@ export class ActionRunner {
 
   /** Registers the input handler. */
   listen(action: Action): void {
-    this.node.on('input', (msg, send, done) => {
-      void this.run(msg, send, done, action);
-    });
+    this.node.on('input', guardInput(this.RED, this.node, (msg, send, done) => this.run(msg, send, done, action), this.t));
   }
 
   status(status: NodeStatus): void {
@@ -72,8 +72,8 @@ export class ActionRunner {
 
   private async run(
     msg: NodeMessageInFlow,
-    send: (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void,
-    done: (err?: Error) => void,
+    send: Send,
+    done: Done,
     action: Action,
   ): Promise<void> {
     const app = this.app;
@@ -97,6 +97,15 @@ export class ActionRunner {
 
   /** Any failure as an Error the user can act on, translated where we know it, never with a secret in it. */
   userError(err: unknown, app: DingTalkAppNode | null = this.app): Error {
+    try {
+      return this.explain(err, app);
+    } catch (thrown) {
+      // The failure itself is hostile (a message getter that throws...): report what can be read of it.
+      return new Error(scrubSecrets(`${describeThrown(err)} (${describeThrown(thrown)})`, appSecrets(app)));
+    }
+  }
+
+  private explain(err: unknown, app: DingTalkAppNode | null): Error {
     const secrets = appSecrets(app);
     if (err instanceof MsgInputError) {
       const text = scrubSecrets(this.t(`errors.${err.code}`, err.message, { ...err.params, property: err.property }), secrets);
@@ -109,7 +118,7 @@ export class ActionRunner {
       copy.name = err.name;
       return copy;
     }
-    return new Error(scrubSecrets(String(err), secrets));
+    return new Error(scrubSecrets(describeThrown(err), secrets));
   }
 
   /** The short reason on the red dot: the msg property at fault, DingTalk's code, or the first words of the message. */

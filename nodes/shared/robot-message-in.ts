@@ -1,5 +1,6 @@
 import type { RobotMessage } from '../../src/stream/frames';
 import type { Push } from '../../src/stream/types';
+import { describeThrown } from '../../src/util/thrown';
 
 /**
  * Robot message -> Node-RED msg, and the robot-in node's filters. No Node-RED here so the shape is tested directly.
@@ -90,7 +91,7 @@ export function compileRobotFilter(options: RobotInFilterOptions): CompiledFilte
       try {
         re = new RegExp(keyword);
       } catch (error) {
-        return { ok: false, pattern: keyword, reason: error instanceof Error ? error.message : String(error) };
+        return { ok: false, pattern: keyword, reason: describeThrown(error) };
       }
       keywordTest = (text) => re.test(text);
     } else {

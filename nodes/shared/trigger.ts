@@ -1,6 +1,7 @@
 import type { Node, NodeAPI } from 'node-red';
 import type { StreamClientApi, Unsubscribe } from '../../src/stream/types';
 import { joinApp, leaveApp, type AppNeeds, type DingTalkAppNode } from './app-node';
+import { describeThrown } from '../../src/util/thrown';
 
 /**
  * The part every trigger node shares: find the app, register for status and subscriptions, subscribe, and undo
@@ -22,7 +23,7 @@ export function attachTrigger(
     unsubscribe = subscribe(app.getStream(), app);
   } catch (error) {
     // Missing credentials: register() has already put the reason on the status dot.
-    node.debug(error instanceof Error ? error.message : String(error));
+    node.debug(describeThrown(error));
   }
   node.on('close', (_removed: boolean, done: () => void) => {
     unsubscribe?.();

@@ -4,6 +4,7 @@ import { streamCard } from './card';
 import { DingTalkError, LocalErrorCode } from './errors';
 import type { OpenApiClient } from './http';
 import type { StreamCardInput } from './schemas';
+import { describeThrown } from '../util/thrown';
 
 export interface CardStreamerOptions {
   outTrackId: string;
@@ -171,7 +172,7 @@ export class CardStreamer {
 
 function asError(err: unknown, outTrackId: string): DingTalkError {
   if (err instanceof DingTalkError) return err;
-  return new DingTalkError({ status: 0, endpoint: '/v1.0/card/streaming', message: `AI card ${outTrackId}: ${err instanceof Error ? err.message : String(err)}` });
+  return new DingTalkError({ status: 0, endpoint: '/v1.0/card/streaming', message: `AI card ${outTrackId}: ${describeThrown(err)}` });
 }
 
 function closedError(outTrackId: string): DingTalkError {

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { DingTalkError, LocalErrorCode } from './errors';
+import { describeThrown } from '../util/thrown';
 
 /** The DingTalkErrors the client makes itself, when there is no DingTalk answer to describe. */
 
@@ -20,7 +21,7 @@ export function errorCodeOf(err: unknown): string | undefined {
 export function networkError(err: unknown, endpoint: string, timeoutMs: number): DingTalkError {
   const code = errorCodeOf(err);
   const timedOut = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
-  const text = err instanceof Error && err.message ? err.message : String(err);
+  const text = describeThrown(err);
   return new DingTalkError({
     status: 0,
     code: timedOut ? LocalErrorCode.Timeout : LocalErrorCode.Network,

@@ -11,6 +11,7 @@ import { DEFAULT_RETRY, decideRetry, type AttemptOutcome, type AttemptResult, ty
 import { RateGate } from './rate-gate';
 import { TokenCache, type IssuedToken } from './token-cache';
 import { webhookRefusal } from './url-policy';
+import { describeThrown } from '../util/thrown';
 
 export type { DownloadedFile } from './download';
 
@@ -420,7 +421,7 @@ export class OpenApiClient {
     const error =
       err instanceof DingTalkError
         ? err
-        : new DingTalkError({ status: 0, endpoint: '(client)', message: err instanceof Error ? err.message : String(err), cause: err });
+        : new DingTalkError({ status: 0, endpoint: '(client)', message: describeThrown(err), cause: err });
     return scrubError(error, this.secrets(extraSecrets));
   }
 
@@ -439,7 +440,7 @@ function serialize(body: unknown, endpoint: string): string | undefined {
       status: 0,
       code: LocalErrorCode.InvalidInput,
       endpoint,
-      message: `the request body cannot be sent as JSON: ${err instanceof Error ? err.message : String(err)}`,
+      message: `the request body cannot be sent as JSON: ${describeThrown(err)}`,
       hint: 'remove circular references and BigInt values from the message fields',
     });
   }

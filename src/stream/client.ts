@@ -23,6 +23,7 @@ import type {
 import { createHttpDispatcher, createTunnelAgent, resolveProxy } from '../util/proxy';
 import { silentLogger, systemClock, systemRandom, type Clock, type Logger, type RandomSource } from '../util/runtime';
 import { USER_AGENT } from '../version';
+import { describeThrown } from '../util/thrown';
 
 export const DEFAULT_API_BASE = 'https://api.dingtalk.com';
 
@@ -370,7 +371,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
         this.router.handle(conn, text);
       } catch (err) {
         // Never let a bug surface as an exception inside a ws event handler: it would take Node-RED down.
-        this.warn('internal', `Stream frame handling failed: ${err instanceof Error ? err.message : String(err)}`);
+        this.warn('internal', `Stream frame handling failed: ${describeThrown(err)}`);
       }
     },
     onGone: (conn, reason) => this.onGone(conn, reason),

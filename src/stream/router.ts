@@ -18,6 +18,7 @@ import {
 import { EMPTY_CALLBACK_ACK_DATA, callbackAckData, encodeAck, encodeRobotAck, eventAckData } from './acks';
 import { DedupeWindow } from './dedupe';
 import type { CardCallbackHandler, EventHandler, GenericCallbackHandler, Push, RobotMessageHandler, StreamStats, Unsubscribe } from './types';
+import { describeThrown } from '../util/thrown';
 import type { Clock } from '../util/runtime';
 
 /** Where an ack goes: the socket that delivered the frame (protocol.md §3.1). */
@@ -425,7 +426,7 @@ export class FrameRouter {
   }
 
   private handlerFailed(what: string, err: unknown): void {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = describeThrown(err);
     this.host.warn(`handler-error:${what}`, `A ${what} subscriber failed: ${message}`);
   }
 
