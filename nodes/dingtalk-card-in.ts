@@ -1,25 +1,26 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { OURS } from '../src/contract';
 import type { CardCallbackResponse } from '../src/stream/frames';
 import { cardActionPayload, type CardResponder } from './shared/card-callback';
+import { mayReach } from './shared/flow-graph';
 import { attachTrigger } from './shared/trigger';
 
 interface CardInConfig extends NodeDef {
   app?: string;
-  /** Seconds a dingtalk-card-response node has to answer before an empty success goes out. */
+  /**
+   * Seconds a dingtalk-card-response node has to answer before an empty success goes out; empty = as long as DingTalk
+   * allows. Capped below DingTalk's 2 s (src/contract.ts).
+   */
   deadline?: string | number;
 }
-
-const DEFAULT_DEADLINE_S = 3;
-/** Our own "no change" answer must leave before the Stream client's fallback, or a late answer would be lost. */
-const DEADLINE_MARGIN_MS = 250;
 
 export = function (RED: NodeAPI): void {
   function DingTalkCardInNode(this: Node, config: CardInConfig): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const seconds = Number(config.deadline);
-    const wantedMs = (Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_DEADLINE_S) * 1000;
-    let deadlineMs = wantedMs;
+    const wantedMs = config.deadline !== '' && config.deadline !== undefined && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+    let deadlineMs = 0;
     const waiting = new Set<() => void>();
 
     attachTrigger(
@@ -28,14 +29,23 @@ export = function (RED: NodeAPI): void {
       config.app,
       { card: true },
       (stream, app) => {
-        const limitMs = Math.max(app.callbackDeadlineMs - DEADLINE_MARGIN_MS, 100);
-        if (wantedMs > limitMs) {
-          deadlineMs = limitMs;
+        // Our "no change" answer must leave before the Stream client's own fallback, or a late answer would be lost.
+        const limitMs = Math.max(app.callbackDeadlineMs - OURS.cardInMarginMs, 100);
+        deadlineMs = Math.min(wantedMs ?? limitMs, limitMs);
+        if (wantedMs !== undefined && wantedMs > limitMs) {
           node.warn(RED._('dingtalk-card-in.warn.deadlineCapped', { seconds: String(limitMs / 1000) }));
         }
         return stream.onCardCallback(
           (push) =>
             new Promise<CardCallbackResponse | undefined>((resolve) => {
+              const payload = cardActionPayload(push.data);
+              const msg = { topic: push.data.outTrackId, payload, dingtalk: { ...push.headers } };
+              // Nothing downstream can answer: ack at once instead of keeping DingTalk (and the user) waiting.
+              if (!mayReach(RED, node.id, 'dingtalk-card-response')) {
+                resolve(undefined);
+                node.send({ ...msg, _dingtalkCard: answered(push.headers.messageId) });
+                return;
+              }
               let open = true;
               const finish = (answer: CardCallbackResponse | undefined): boolean => {
                 if (!open) return false;
@@ -45,17 +55,12 @@ export = function (RED: NodeAPI): void {
                 resolve(answer);
                 return true;
               };
-              // No answer in time: an empty success, so the card stays as it is and the click is not retried.
+              // No answer in time: an empty success, so the card stays as it is and the click does not fail.
               const giveUp = (): void => void finish(undefined);
               const timer = setTimeout(giveUp, deadlineMs);
               waiting.add(giveUp);
               const responder: CardResponder = { messageId: push.headers.messageId, respond: (answer) => finish(answer) };
-              node.send({
-                topic: push.data.outTrackId,
-                payload: cardActionPayload(push.data),
-                dingtalk: { ...push.headers },
-                _dingtalkCard: responder,
-              });
+              node.send({ ...msg, _dingtalkCard: responder });
             }),
         );
       },
@@ -63,6 +68,11 @@ export = function (RED: NodeAPI): void {
         for (const giveUp of [...waiting]) giveUp();
       },
     );
+  }
+
+  /** The responder of a click that was acked on arrival: any answer to it is too late. */
+  function answered(messageId: string): CardResponder {
+    return { messageId, respond: () => false };
   }
 
   RED.nodes.registerType('dingtalk-card-in', DingTalkCardInNode);

@@ -2,6 +2,7 @@ import type { Node, NodeAPI, NodeDef, NodeStatus } from 'node-red';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { OpenApiClient } from '../src/api/http';
+import { OURS } from '../src/contract';
 import { DEFAULT_TIMING, StreamClient } from '../src/stream/client';
 import type { StateChange, StreamClientApi, StreamTiming } from '../src/stream/types';
 import { resolveProxy } from '../src/util/proxy';
@@ -110,7 +111,7 @@ export = function (RED: NodeAPI): void {
     node.apiBase = apiBase;
     node.robotCode = (config.robotCode ?? '').trim() || clientId;
     const { stream: timing, usersCloseWaitMs } = timingFromSettings(RED);
-    node.callbackDeadlineMs = timing?.callbackDeadlineMs ?? DEFAULT_TIMING.callbackDeadlineMs;
+    node.callbackDeadlineMs = Math.min(timing?.callbackDeadlineMs ?? DEFAULT_TIMING.callbackDeadlineMs, OURS.cardCallbackAckMs);
 
     const users = new Map<string, User>();
     const logger = loggerFor(node);

@@ -38,6 +38,7 @@ import type {
   StreamFrame,
 } from './types';
 import { silentLogger } from '../util/runtime';
+import { TOPIC_CARD, TOPIC_ROBOT } from './topics';
 
 export type * from './types';
 export type { CardState, CardStream, CardDelivery } from './cards';
@@ -51,8 +52,7 @@ export const SIMULATOR_APP: Readonly<Required<SimulatorApp>> = Object.freeze({
   robotCode: 'dingsimulatorapp0001',
 });
 
-export const TOPIC_ROBOT = '/v1.0/im/bot/messages/get';
-export const TOPIC_CARD = '/v1.0/card/instances/callback';
+export { TOPIC_ROBOT, TOPIC_CARD };
 
 const DEFAULT_WAIT_MS = 5000;
 
@@ -68,6 +68,7 @@ function resolveOptions(options: SimulatorOptions): ResolvedSimulatorOptions {
     ackTimeoutMs: options.ackTimeoutMs ?? 60_000,
     maxRepush: options.maxRepush ?? 3,
     laterRetryMs: options.laterRetryMs ?? 10_000,
+    repushKeepsMessageId: options.repushKeepsMessageId ?? true,
     pingIntervalMs: options.pingIntervalMs ?? 10_000,
     drainMs: options.drainMs ?? 10_000,
     tokenTtlSec: options.tokenTtlSec ?? 7200,
@@ -347,7 +348,7 @@ export class DingTalkSimulator extends EventEmitter<SimulatorEvents> {
 
   private onAck(ack: RecordedAck, push: PushRecord | undefined): void {
     this.acks.push(ack);
-    if (ack.valid && push?.topic === TOPIC_CARD) this.applyCardAnswer(ack, push);
+    if (ack.valid && !ack.timedOut && push?.topic === TOPIC_CARD) this.applyCardAnswer(ack, push);
     this.emitChange('ack', ack);
   }
 

@@ -14,6 +14,8 @@ import type {
   SimSubscription,
   StreamFrame,
 } from './types';
+import { DINGTALK } from '../contract';
+import { TOPIC_CARD } from './topics';
 
 interface Ticket {
   clientId: string;
@@ -233,7 +235,9 @@ export class StreamHub {
     }
     const now = Date.now();
     const first = push.deliveries.length === 0;
-    const messageId = first ? push.frame.headers.messageId! : streamMessageId(now);
+    // A re-push is the same frame again, messageId included: the official Python SDK dedupes events and callbacks on
+    // messageId alone (dingtalk_stream/stream.py), which only works if DingTalk keeps it (ADR 0002).
+    const messageId = first || this.options.repushKeepsMessageId ? push.frame.headers.messageId! : streamMessageId(now);
     const headers = { ...push.frame.headers, connectionId: conn.info.id, messageId, time: String(now) };
     const frame: StreamFrame = { ...push.frame, headers };
     // The handle shows the frame as first delivered (with its connectionId).
@@ -242,14 +246,14 @@ export class StreamHub {
     this.deliveryIndex.set(messageId, { push, connectionId: conn.info.id });
     conn.socket.send(JSON.stringify(frame));
     this.hooks.onPush(frame, conn.info);
-    this.armAckTimer(push, messageId, this.options.ackTimeoutMs);
+    this.armAckTimer(push, push.deliveries.length, this.options.ackTimeoutMs);
   }
 
-  private armAckTimer(push: PushRecord, messageId: string, ms: number): void {
+  /** Re-pushes unless the push was settled or delivered again (`delivery` is the count of deliveries when armed). */
+  private armAckTimer(push: PushRecord, delivery: number, ms: number): void {
     this.timers.cancel(push.timer);
     push.timer = this.timers.later(() => {
-      const last = push.deliveries[push.deliveries.length - 1];
-      if (push.settled || last?.messageId !== messageId) return;
+      if (push.settled || push.deliveries.length !== delivery) return;
       this.repush(push);
     }, ms);
   }
@@ -300,6 +304,12 @@ export class StreamHub {
       return this.finish({ ...record, reason: `ack sent on connection ${conn.info.id} but the frame was delivered on ${delivery.connectionId}` }, push);
     }
     if (this.faults.settings.ignoreAcks) return this.finish({ ...record, reason: 'ignored (fault ignoreAcks)' }, push);
+    const tookMs = record.at - (push.deliveries[push.deliveries.length - 1]?.at ?? record.at);
+    if (push.topic === TOPIC_CARD && tookMs > DINGTALK.cardCallbackTimeoutMs) {
+      // DingTalk has given up on this click: the user saw it fail, and a late answer does not change the card.
+      record.timedOut = true;
+      record.reason = `acked ${tookMs} ms after the click; DingTalk waits ${DINGTALK.cardCallbackTimeoutMs} ms, so the click failed for the user`;
+    }
     const later = push.type === 'EVENT' && eventStatus(result.data.data) === 'LATER';
     if (!push.firstAck) {
       push.firstAck = { ...record, valid: true };

@@ -17,6 +17,12 @@ export interface SimulatorOptions {
   maxRepush?: number;
   /** An EVENT acked with LATER is re-pushed after this long. Default 10 s. */
   laterRetryMs?: number;
+  /**
+   * A re-push keeps the frame's messageId (default true, what the official Python SDK's messageId dedupe relies on).
+   * False gives every re-push a new one: DingTalk does not document which, so the client's robot (msgId) and event
+   * (eventId) dedupe is tested against both.
+   */
+  repushKeepsMessageId?: boolean;
   /** SYSTEM ping frames are sent this often on every connection. Default 10 s. */
   pingIntervalMs?: number;
   /** After a SYSTEM disconnect the socket is closed this much later. Default 10 s. */
@@ -39,6 +45,7 @@ export interface ResolvedSimulatorOptions {
   ackTimeoutMs: number;
   maxRepush: number;
   laterRetryMs: number;
+  repushKeepsMessageId: boolean;
   pingIntervalMs: number;
   drainMs: number;
   tokenTtlSec: number;
@@ -94,8 +101,13 @@ export interface RecordedAck {
   at: number;
   kind: AckKind;
   valid: boolean;
-  /** Why the frame is not a valid ack. */
+  /** Why the frame is not a valid ack, or (with `timedOut`) why DingTalk did not take it. */
   reason?: string;
+  /**
+   * A card callback acked after DingTalk's 2 s: the click failed for the user and the answer is not applied to the
+   * card (the ack itself is well formed, so `valid` stays true).
+   */
+  timedOut?: boolean;
   /** For `kind: 'push'`: the id of the push (same for all its deliveries). */
   pushId?: string;
 }

@@ -24,6 +24,7 @@ import { createHttpDispatcher, createTunnelAgent, resolveProxy } from '../util/p
 import { silentLogger, systemClock, systemRandom, type Clock, type Logger, type RandomSource } from '../util/runtime';
 import { USER_AGENT } from '../version';
 import { describeThrown } from '../util/thrown';
+import { OURS } from '../contract';
 
 export const DEFAULT_API_BASE = 'https://api.dingtalk.com';
 
@@ -38,7 +39,8 @@ export const DEFAULT_TIMING: Readonly<StreamTiming> = {
   authFailedRetryMs: 300_000,
   // DingTalk closes a socket ~10 s after its disconnect notice; this only covers a server that forgets to.
   drainTimeoutMs: 15_000,
-  callbackDeadlineMs: 5_000,
+  // DingTalk fails a card click not answered within 2 s (src/contract.ts).
+  callbackDeadlineMs: OURS.cardCallbackAckMs,
   dedupeTtlMs: 300_000,
   dedupeMaxEntries: 10_000,
   gatewayTimeoutMs: 10_000,
@@ -123,7 +125,10 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
 
   constructor(private readonly options: StreamClientOptions) {
     super();
-    this.timing = { ...DEFAULT_TIMING, ...definedOnly(options.timing ?? {}) };
+    const timing = { ...DEFAULT_TIMING, ...definedOnly(options.timing ?? {}) };
+    // A longer wait would only turn the user's click into a failure on DingTalk's side: no setting may raise it.
+    timing.callbackDeadlineMs = Math.min(timing.callbackDeadlineMs, OURS.cardCallbackAckMs);
+    this.timing = timing;
     this.clock = options.clock ?? systemClock;
     this.logger = options.logger ?? silentLogger;
     this.apiBase = options.apiBase ?? DEFAULT_API_BASE;

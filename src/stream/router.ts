@@ -9,7 +9,6 @@ import {
   TOPIC_ROBOT_MESSAGE,
   type EventAckStatus,
   type FrameHeaders,
-  type CardCallback,
   type InboundFrame,
   type RobotMessage,
   type Subscription,
@@ -72,7 +71,6 @@ export class FrameRouter {
   private readonly seenEvents: DedupeWindow<Outcome>;
   private readonly seenRobot: DedupeWindow<true>;
   private readonly seenCallbacks: DedupeWindow<Outcome>;
-  private readonly seenCards: DedupeWindow<Outcome>;
   private readonly deadlines = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -83,7 +81,6 @@ export class FrameRouter {
     this.seenEvents = new DedupeWindow(window);
     this.seenRobot = new DedupeWindow(window);
     this.seenCallbacks = new DedupeWindow(window);
-    this.seenCards = new DedupeWindow(window);
   }
 
   onRobotMessage(fn: RobotMessageHandler): Unsubscribe {
@@ -293,6 +290,9 @@ export class FrameRouter {
 
   private onCardFrame(target: AckTarget, frame: InboundFrame): void {
     const messageId = frame.headers.messageId;
+    // A re-push keeps its messageId; a second real click, even with the same data, is a new callback (ADR 0002).
+    const seen = this.seenCallbacks.get(messageId);
+    if (seen !== undefined) return this.replay(target, messageId, seen);
     const data = this.parseData(target, frame, 'card callback');
     if (data === INVALID) return;
     const callback = CardCallbackSchema.safeParse(data);
@@ -300,12 +300,8 @@ export class FrameRouter {
       this.rejectData(target, messageId, 'card callback', 'lacks outTrackId');
       return;
     }
-    // A re-push comes with a new messageId and a callback has no id of its own: the click itself is the key (ADR 0002).
-    const key = cardClickKey(callback.data);
-    const seen = this.seenCards.get(key);
-    if (seen !== undefined) return this.replay(target, messageId, seen);
     const push = { headers: frame.headers, data: callback.data, raw: frame.data };
-    this.collectAnswer(target, messageId, this.seenCards, key, push, [...this.cards].map((e) => e.fn), '{}', (value) => {
+    this.collectAnswer(target, messageId, this.seenCallbacks, messageId, push, [...this.cards].map((e) => e.fn), '{}', (value) => {
       const answer = CardCallbackResponseSchema.safeParse(value);
       if (!answer.success) {
         this.host.warn(
@@ -448,14 +444,6 @@ function add<F>(set: Set<Entry<F>>, fn: F): Unsubscribe {
   return () => {
     set.delete(entry);
   };
-}
-
-/**
- * Who clicked what on which card: outTrackId, userId and the raw content/value strings (they carry the action ids and
- * params). DingTalk gives a re-push a new messageId, and the callback carries no id or timestamp of its own (ADR 0002).
- */
-function cardClickKey(callback: CardCallback): string {
-  return JSON.stringify([callback.outTrackId, callback.userId ?? '', callback.content ?? '', callback.value ?? '']);
 }
 
 function isPromise(value: unknown): value is Promise<unknown> {

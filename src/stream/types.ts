@@ -39,7 +39,10 @@ export interface StreamTiming {
   authFailedRetryMs: number;
   /** After a server `disconnect`, close the old socket ourselves if the server has not after this long. */
   drainTimeoutMs: number;
-  /** How long a card-callback subscriber may take to produce the answer before an empty success is sent. */
+  /**
+   * How long a card-callback subscriber may take to produce the answer before an empty success is sent; at most
+   * 1.5 s (OURS.cardCallbackAckMs), since DingTalk fails a click not answered within 2 s.
+   */
   callbackDeadlineMs: number;
   dedupeTtlMs: number;
   dedupeMaxEntries: number;

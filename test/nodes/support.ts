@@ -60,7 +60,7 @@ export interface NodeRedSimulatorOptions {
 /** Short reconnect, deadline and re-push timings, so the trigger and config-node suites stay fast. */
 export const FAST_TIMINGS: NodeRedSimulatorOptions = {
   settings: {
-    dingtalkStreamAppTiming: { backoffBaseMs: 50, backoffMaxMs: 200, authFailedRetryMs: 200, callbackDeadlineMs: 1500, drainTimeoutMs: 200 },
+    dingtalkStreamAppTiming: { backoffBaseMs: 50, backoffMaxMs: 200, authFailedRetryMs: 200, drainTimeoutMs: 200 },
   },
   simulator: { laterRetryMs: 100 },
 };

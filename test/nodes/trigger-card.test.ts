@@ -27,13 +27,17 @@ interface CardFlow {
   answer(msg: Record<string, unknown>): void;
 }
 
-/** [app, card-in -> clicks] and [card-response -> answered], with a Catch node for card-response errors. */
-async function loadCardFlow(sim: DingTalkSimulator, deadline = 3): Promise<CardFlow> {
+/**
+ * [app, card-in -> clicks -> card-response -> answered], with a Catch node for card-response errors. The helper node
+ * `clicks` passes nothing on: the test answers by sending into card-response itself, as the flow's end would. With
+ * `withResponse: false` nothing after card-in can answer.
+ */
+async function loadCardFlow(sim: DingTalkSimulator, deadline: number | string = '', withResponse = true): Promise<CardFlow> {
   const flow = [
     TAB,
     appConfig(sim),
     { id: 'cardin', z: TAB.id, type: 'dingtalk-card-in', app: 'app1', deadline, wires: [['clicks']] },
-    { id: 'clicks', z: TAB.id, type: 'helper' },
+    { id: 'clicks', z: TAB.id, type: 'helper', wires: [withResponse ? ['respond'] : []] },
     { id: 'respond', z: TAB.id, type: 'dingtalk-card-response', wires: [['answered']] },
     { id: 'answered', z: TAB.id, type: 'helper' },
     { id: 'catcher', z: TAB.id, type: 'catch', scope: ['respond'], uncaught: false, wires: [['errors']] },
@@ -110,7 +114,7 @@ describe('dingtalk-card-in and dingtalk-card-response', function () {
     assert.deepEqual(env.sim.card('card-4')!.cardParamMap, { status: 'open' });
   });
 
-  it('fails with done(err) when the deadline passed, naming what to change', async () => {
+  it('fails with done(err) when the deadline passed, naming what to do instead', async () => {
     const flow = await loadCardFlow(env.sim, 0.05);
     const push = env.sim.cardCallback({ outTrackId: 'card-5' });
     const click = await flow.clicks.nth(1);
@@ -118,6 +122,31 @@ describe('dingtalk-card-in and dingtalk-card-response', function () {
     flow.answer({ ...click, payload: { status: 'late' } });
     const err = await flow.errors.nth(1);
     assert.match(String(err['error'].message), /tooLate/);
+  });
+
+  it('answers every click within DingTalk\'s 2 s when the flow never answers (default deadline)', async () => {
+    await createCard(env.sim, 'card-slow', { status: 'open' });
+    await loadCardFlow(env.sim);
+    const push = env.sim.cardCallback({ outTrackId: 'card-slow', userId: 'u1' });
+    const ack = await push.acked;
+    assert.equal(ack.timedOut, undefined, `DingTalk counted the click as failed: ${ack.reason ?? ''}`);
+    const response = ackData(ack.ack)['response'];
+    assert.ok(response === null || response === undefined || Object.keys(response).length === 0, JSON.stringify(response));
+    assert.deepEqual(env.sim.card('card-slow')!.cardParamMap, { status: 'open' });
+  });
+
+  it('acks at once when no card response node follows card in, and still delivers the click', async () => {
+    const flow = await loadCardFlow(env.sim, '', false);
+    const push = env.sim.cardCallback({ outTrackId: 'card-none', userId: 'u1', params: { action: 'accept' } });
+    const ack = await push.acked;
+    const click = await flow.clicks.nth(1);
+    assert.deepEqual(click['payload'].params, { action: 'accept' });
+    // Not waiting for the 1.25 s deadline: nothing after card-in can answer.
+    const pushedAt = Number(push.frame.headers['time']);
+    assert.ok(ack.at - pushedAt < 1000, `acked ${ack.at - pushedAt} ms after the push`);
+    assert.equal(ack.timedOut, undefined);
+    flow.answer({ ...click, payload: { status: 'late' } });
+    assert.match(String((await flow.errors.nth(1))['error'].message), /tooLate/);
   });
 
   it('answers once: a second answer for the same click fails', async () => {
@@ -143,14 +172,15 @@ describe('dingtalk-card-in and dingtalk-card-response', function () {
     assert.deepEqual(ackData((await push.acked).ack)['response'].cardData, { cardParamMap: { status: 'ok' } });
   });
 
-  it('caps a deadline longer than the Stream client allows, with a warning, so no answer is lost to the client', async () => {
-    await loadCardFlow(env.sim, 60);
+  it('caps a deadline longer than DingTalk allows, with a warning, and the click is answered within 2 s', async () => {
+    await loadCardFlow(env.sim, 3);
     const warned = helper.log().args.map((a) => a[0] as Record<string, unknown>).some((e) => e['level'] === 30 && /deadlineCapped/.test(String(e['msg'])));
     assert.ok(warned);
     const push = env.sim.cardCallback({ outTrackId: 'card-8' });
     const ack = await push.acked;
     const response = ackData(ack.ack)['response'];
     assert.ok(response === null || response === undefined || Object.keys(response).length === 0);
+    assert.equal(ack.timedOut, undefined, `DingTalk counted the click as failed: ${ack.reason ?? ''}`);
   });
 
   it('fails with done(err) for a message that did not come from card in', async () => {

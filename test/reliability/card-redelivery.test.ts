@@ -1,7 +1,6 @@
 /**
- * What the soak found, in small: DingTalk re-pushes a frame whose ack did not arrive in time, with the same data and
- * a new messageId (protocol.md §3.3, ADR 0002). Robot messages (msgId) and events (eventId) always survived this; card
- * clicks, deduplicated on messageId at first, ran the flow once per re-push (docs/RELIABILITY.md, Findings).
+ * What the soak found, in small: DingTalk re-pushes a frame whose ack did not arrive in time. Robot messages (msgId),
+ * events (eventId) and card clicks (messageId, which a re-push keeps: ADR 0002) must each reach the flow once.
  */
 import { strict as assert } from 'node:assert';
 import { DingTalkSimulator, SIMULATOR_APP } from '../../src/simulator';

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { SIMULATOR_APP, type DingTalkSimulator } from '../../src/simulator';
 import { CARD_TOPIC, ROBOT_TOPIC, TestStreamClient, openTicket, startSim } from './helpers';
+import { createAndDeliverCard } from '../../src/api/card';
+import { OpenApiClient } from '../../src/api/http';
+import { DINGTALK, OURS } from '../../src/contract';
+import { DEFAULT_TIMING, StreamClient } from '../../src/stream/client';
 
 describe('simulator: stream pushes and acks', () => {
   let sim: DingTalkSimulator;
@@ -81,12 +85,12 @@ describe('simulator: stream pushes and acks', () => {
     assert.equal(ack.pushId, handle.pushId);
   });
 
-  it('re-pushes an un-acked message with the same msgId and a new messageId', async () => {
+  it('re-pushes an un-acked message as the same frame: same messageId and msgId', async () => {
     const robot = await open([{ type: 'CALLBACK', topic: ROBOT_TOPIC }]);
     const handle = sim.robotMessage({ text: 'slow' });
     const first = await robot.next((f) => f.type === 'CALLBACK');
     const second = await robot.next((f) => f.type === 'CALLBACK');
-    assert.notEqual(second.headers.messageId, first.headers.messageId);
+    assert.equal(second.headers.messageId, first.headers.messageId);
     assert.equal(JSON.parse(second.data).msgId, JSON.parse(first.data).msgId);
     robot.ack(second);
     const ack = await handle.acked;
@@ -107,7 +111,7 @@ describe('simulator: stream pushes and acks', () => {
     events.ack(first, { status: 'LATER', message: 'busy' });
     const again = await events.next((f) => f.type === 'EVENT');
     assert.equal(again.headers.eventId, first.headers.eventId);
-    assert.notEqual(again.headers.messageId, first.headers.messageId);
+    assert.equal(again.headers.messageId, first.headers.messageId);
   });
 
   it('applies a card-callback answer to the card state', async () => {
@@ -213,5 +217,56 @@ describe('simulator: keepalive', () => {
     sim.pushRaw('marker-back');
     await back;
     assert.equal(ponged, false);
+  });
+});
+
+describe('simulator: DingTalk\'s 2-second card callback rule (src/contract.ts)', function () {
+  this.timeout(10_000);
+  let sim: DingTalkSimulator;
+  let client: TestStreamClient | undefined;
+  beforeEach(async () => {
+    sim = await startSim({ pingIntervalMs: 60_000 });
+  });
+  afterEach(async () => {
+    client?.close();
+    await sim.stop();
+  });
+
+  async function createCard(outTrackId: string): Promise<void> {
+    const api = new OpenApiClient({ clientId: SIMULATOR_APP.clientId, clientSecret: SIMULATOR_APP.clientSecret, apiBase: sim.apiBase });
+    try {
+      await createAndDeliverCard(api, { cardTemplateId: 'tpl', outTrackId, cardData: { status: 'open' }, callbackType: 'STREAM', robotCode: SIMULATOR_APP.robotCode, userId: 'u1' });
+    } finally {
+      await api.close();
+    }
+  }
+
+  it('applies an answer acked in time, and counts a click acked after 2 s as failed, leaving the card unchanged', async () => {
+    await createCard('card-fast');
+    await createCard('card-late');
+    client = await TestStreamClient.open(sim, [{ type: 'CALLBACK', topic: CARD_TOPIC }]);
+    const answer = { response: { cardData: { cardParamMap: { status: 'done' } } } };
+
+    const fast = sim.cardCallback({ outTrackId: 'card-fast', userId: 'u1' });
+    client.ack(await client.next((f) => f.type === 'CALLBACK' && f.headers.messageId === fast.messageId), answer);
+    const fastAck = await fast.acked;
+    assert.equal(fastAck.timedOut, undefined);
+    assert.equal(sim.card('card-fast')!.cardParamMap['status'], 'done');
+
+    const late = sim.cardCallback({ outTrackId: 'card-late', userId: 'u1' });
+    const frame = await client.next((f) => f.type === 'CALLBACK' && f.headers.messageId === late.messageId);
+    await new Promise((r) => setTimeout(r, DINGTALK.cardCallbackTimeoutMs + 100));
+    client.ack(frame, answer);
+    const lateAck = await late.acked;
+    assert.equal(lateAck.timedOut, true);
+    assert.match(lateAck.reason ?? '', /click failed/);
+    assert.equal(sim.card('card-late')!.cardParamMap['status'], 'open');
+  });
+
+  it('the client acks every click before DingTalk gives up, whatever it is configured to wait', () => {
+    assert.ok(OURS.cardCallbackAckMs < DINGTALK.cardCallbackTimeoutMs);
+    assert.equal(DEFAULT_TIMING.callbackDeadlineMs, OURS.cardCallbackAckMs);
+    const client = new StreamClient({ clientId: 'x', clientSecret: 'y', apiBase: sim.apiBase, timing: { callbackDeadlineMs: 10_000 } });
+    assert.equal((client as unknown as { timing: { callbackDeadlineMs: number } }).timing.callbackDeadlineMs, OURS.cardCallbackAckMs);
   });
 });

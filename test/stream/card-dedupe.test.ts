@@ -4,7 +4,7 @@ import { Harness, ackData, deferred, waitForState } from './helpers';
 
 const ANSWER = { cardData: { cardParamMap: { status: 'approved' } } };
 
-describe('stream client: re-pushed card callbacks (ADR 0002)', () => {
+describe('stream client: re-pushed card callbacks are deduped by messageId (ADR 0002)', () => {
   let h: Harness;
   afterEach(() => h.cleanup());
 
@@ -23,7 +23,7 @@ describe('stream client: re-pushed card callbacks (ADR 0002)', () => {
     });
     client.start();
     await waitForState(client, 'connected');
-    // The first ack is lost on the way; DingTalk re-pushes the click with a new messageId.
+    // The first ack is lost on the way; DingTalk re-pushes the same frame, messageId included.
     h.sim.setFaults({ ignoreAcks: true });
     let deliveries = 0;
     h.sim.on('push', () => void deliveries++);
@@ -32,7 +32,7 @@ describe('stream client: re-pushed card callbacks (ADR 0002)', () => {
     h.sim.clearFaults();
     const ack = await push.acked;
     assert.equal(deliveries, 2);
-    assert.notEqual(ack.messageId, push.messageId, 'the re-push came with a messageId of its own');
+    assert.equal(ack.messageId, push.messageId, 'the re-push keeps its messageId');
     assert.deepEqual(ackData(ack.ack), { response: ANSWER });
     assert.deepEqual(acksFor(push.pushId).map((a) => ackData(a.ack)), [{ response: ANSWER }, { response: ANSWER }]);
     assert.equal(calls, 1);
@@ -59,9 +59,26 @@ describe('stream client: re-pushed card callbacks (ADR 0002)', () => {
     release.resolve();
     await h.sim.waitFor(() => acksFor(push.pushId).length === 2, 3_000, 'both deliveries acked');
     const acks = acksFor(push.pushId);
-    assert.equal(new Set(acks.map((a) => a.messageId)).size, 2);
+    assert.deepEqual(acks.map((a) => a.messageId), [push.messageId, push.messageId]);
     assert.deepEqual(acks.map((a) => ackData(a.ack)), [{ response: ANSWER }, { response: ANSWER }]);
     assert.equal(calls, 1);
+  });
+
+  it('delivers a second real click with the same data (refresh, next page, +1): it is a new callback', async () => {
+    h = new Harness();
+    await h.start();
+    const client = h.client();
+    let calls = 0;
+    client.onCardCallback(() => ({ cardData: { cardParamMap: { count: String(++calls) } } }));
+    client.start();
+    await waitForState(client, 'connected');
+    const click = { outTrackId: 'track-counter', userId: 'user-1', actionIds: ['btn_plus'], params: { step: '1' } };
+    const first = await h.sim.cardCallback(click).acked;
+    const second = await h.sim.cardCallback(click).acked;
+    assert.equal(calls, 2);
+    assert.deepEqual(ackData(first.ack), { response: { cardData: { cardParamMap: { count: '1' } } } });
+    assert.deepEqual(ackData(second.ack), { response: { cardData: { cardParamMap: { count: '2' } } } });
+    assert.equal(client.stats.duplicatesDropped, 0);
   });
 
   it('still delivers a different click: another button, other params or another user', async () => {

@@ -4,6 +4,15 @@ import type { Push } from '../../src/stream/types';
 import type { CardCallback, RobotMessage } from '../../src/stream/frames';
 import { Harness, ackData, deferred, waitForState, waitForWarning } from './helpers';
 
+/**
+ * Whether DingTalk keeps a frame's messageId when it re-pushes it is not documented (ADR 0002): robot messages (msgId)
+ * and events (eventId) must be delivered once either way.
+ */
+const REPUSH_VARIANTS: Array<[boolean, string]> = [
+  [true, 're-push keeps its messageId'],
+  [false, 're-push with a new messageId'],
+];
+
 describe('stream client: delivering and acking pushes', () => {
   let h: Harness;
   afterEach(() => h.cleanup());
@@ -79,25 +88,27 @@ describe('stream client: delivering and acking pushes', () => {
     assert.equal(client.stats.duplicatesDropped, 1);
   });
 
-  it('acks every re-push of an un-acked robot message (ack timeout) and delivers it once', async () => {
-    await setup({ ackTimeoutMs: 50, maxRepush: 2 });
-    const client = h.client();
-    let calls = 0;
-    client.onRobotMessage(() => void calls++);
-    client.start();
-    await waitForState(client, 'connected');
-    // The simulator drops our acks on the floor, so it re-pushes as DingTalk does when an ack is late.
-    h.sim.setFaults({ ignoreAcks: true });
-    let deliveries = 0;
-    h.sim.on('push', () => void deliveries++);
-    const push = h.sim.robotMessage({ text: 'late ack' });
-    await h.sim.waitFor(() => h.sim.acks.filter((a) => a.pushId === push.pushId).length === 3, 3_000, 'three acks');
-    const acks = acksFor(push.pushId);
-    assert.equal(deliveries, 3);
-    assert.equal(new Set(acks.map((a) => a.messageId)).size, 3, 'each delivery acked with its own messageId');
-    assert.equal(calls, 1);
-    assert.equal(client.stats.duplicatesDropped, 2);
-  });
+  for (const [keeps, variant] of REPUSH_VARIANTS) {
+    it(`acks every re-push of an un-acked robot message (ack timeout) and delivers it once (${variant})`, async () => {
+      await setup({ ackTimeoutMs: 50, maxRepush: 2, repushKeepsMessageId: keeps });
+      const client = h.client();
+      let calls = 0;
+      client.onRobotMessage(() => void calls++);
+      client.start();
+      await waitForState(client, 'connected');
+      // The simulator drops our acks on the floor, so it re-pushes as DingTalk does when an ack is late.
+      h.sim.setFaults({ ignoreAcks: true });
+      let deliveries = 0;
+      h.sim.on('push', () => void deliveries++);
+      const push = h.sim.robotMessage({ text: 'late ack' });
+      await h.sim.waitFor(() => h.sim.acks.filter((a) => a.pushId === push.pushId).length === 3, 3_000, 'three acks');
+      const acks = acksFor(push.pushId);
+      assert.equal(deliveries, 3);
+      assert.equal(new Set(acks.map((a) => a.messageId)).size, keeps ? 1 : 3, 'each delivery acked with its messageId');
+      assert.equal(calls, 1);
+      assert.equal(client.stats.duplicatesDropped, 2);
+    });
+  }
 
   it('replays SUCCESS for a re-push of an event already handled, without delivering it again', async () => {
     await setup({ ackTimeoutMs: 50, maxRepush: 1 });
@@ -157,21 +168,23 @@ describe('stream client: delivering and acking pushes', () => {
     assert.deepEqual(seen, ['sync:bpms_instance_change', 'async:proc-1']);
   });
 
-  it('acks LATER when a handler says so, and delivers the re-push again', async () => {
-    await setup({ laterRetryMs: 50 });
-    const client = h.client();
-    let calls = 0;
-    client.onEvent(() => (++calls === 1 ? 'LATER' : undefined));
-    client.start();
-    await waitForState(client, 'connected');
-    const push = h.sim.event('user_add_org', { userId: ['u1'] });
-    await h.sim.waitFor(() => acksFor(push.pushId).length === 2, 3_000, 'the re-push to be acked');
-    const [first, second] = acksFor(push.pushId);
-    assert.equal((ackData(first!.ack) as { status: string }).status, 'LATER');
-    assert.equal((ackData(second!.ack) as { status: string }).status, 'SUCCESS');
-    assert.notEqual(first!.messageId, second!.messageId);
-    assert.equal(calls, 2);
-  });
+  for (const [keeps, variant] of REPUSH_VARIANTS) {
+    it(`acks LATER when a handler says so, and delivers the re-push again (${variant})`, async () => {
+      await setup({ laterRetryMs: 50, repushKeepsMessageId: keeps });
+      const client = h.client();
+      let calls = 0;
+      client.onEvent(() => (++calls === 1 ? 'LATER' : undefined));
+      client.start();
+      await waitForState(client, 'connected');
+      const push = h.sim.event('user_add_org', { userId: ['u1'] });
+      await h.sim.waitFor(() => acksFor(push.pushId).length === 2, 3_000, 'the re-push to be acked');
+      const [first, second] = acksFor(push.pushId);
+      assert.equal((ackData(first!.ack) as { status: string }).status, 'LATER');
+      assert.equal((ackData(second!.ack) as { status: string }).status, 'SUCCESS');
+      assert.equal(first!.messageId === second!.messageId, keeps);
+      assert.equal(calls, 2);
+    });
+  }
 
   it('acks LATER (and warns) when an event handler throws', async () => {
     await setup({ laterRetryMs: 5_000 });
@@ -188,32 +201,34 @@ describe('stream client: delivering and acking pushes', () => {
     await warned;
   });
 
-  it('a re-push of an event still in flight waits for the original result, acks both, delivers once', async () => {
-    await setup({ ackTimeoutMs: 80 });
-    const client = h.client();
-    let calls = 0;
-    const gate = deferred();
-    client.onEvent(async () => {
-      calls += 1;
-      await gate.promise;
+  for (const [keeps, variant] of REPUSH_VARIANTS) {
+    it(`a re-push of an event still in flight waits for the original result, acks both, delivers once (${variant})`, async () => {
+      await setup({ ackTimeoutMs: 80, repushKeepsMessageId: keeps });
+      const client = h.client();
+      let calls = 0;
+      const gate = deferred();
+      client.onEvent(async () => {
+        calls += 1;
+        await gate.promise;
+      });
+      client.start();
+      await waitForState(client, 'connected');
+      let deliveries = 0;
+      h.sim.on('push', (frame) => {
+        if (frame.headers.eventId === 'evt-inflight-1') deliveries += 1;
+      });
+      const push = h.sim.event('user_add_org', { userId: ['u2'] }, { eventId: 'evt-inflight-1' });
+      // The simulator re-pushes after 80 ms without an ack: a second delivery, same eventId.
+      await h.sim.waitFor(() => deliveries >= 2, 3_000, 're-push');
+      gate.resolve();
+      await h.sim.waitFor(() => acksFor(push.pushId).length >= 2, 3_000, 'both deliveries acked');
+      const acks = acksFor(push.pushId);
+      assert.deepEqual(new Set(acks.map((a) => (ackData(a.ack) as { status: string }).status)), new Set(['SUCCESS']));
+      assert.equal(new Set(acks.map((a) => a.messageId)).size, keeps ? 1 : acks.length, 'each delivery acked with its messageId');
+      assert.equal(calls, 1);
+      assert.ok(client.stats.duplicatesDropped >= 1);
     });
-    client.start();
-    await waitForState(client, 'connected');
-    let deliveries = 0;
-    h.sim.on('push', (frame) => {
-      if (frame.headers.eventId === 'evt-inflight-1') deliveries += 1;
-    });
-    const push = h.sim.event('user_add_org', { userId: ['u2'] }, { eventId: 'evt-inflight-1' });
-    // The simulator re-pushes after 80 ms without an ack: a second delivery, new messageId, same eventId.
-    await h.sim.waitFor(() => deliveries >= 2, 3_000, 're-push');
-    gate.resolve();
-    await h.sim.waitFor(() => acksFor(push.pushId).length >= 2, 3_000, 'both deliveries acked');
-    const acks = acksFor(push.pushId);
-    assert.deepEqual(new Set(acks.map((a) => (ackData(a.ack) as { status: string }).status)), new Set(['SUCCESS']));
-    assert.equal(new Set(acks.map((a) => a.messageId)).size, acks.length, 'each delivery acked with its own messageId');
-    assert.equal(calls, 1);
-    assert.ok(client.stats.duplicatesDropped >= 1);
-  });
+  }
 
   it('answers a card callback with the handler answer within the deadline', async () => {
     await setup();

@@ -75,7 +75,7 @@ const SOAK_TIMING = {
   backoffMaxMs: 2_000,
   stableAfterMs: 5_000,
   drainTimeoutMs: 3_000,
-  callbackDeadlineMs: 5_000,
+  callbackDeadlineMs: 1_500,
   gatewayTimeoutMs: 3_000,
   handshakeTimeoutMs: 3_000,
 };

@@ -1,0 +1,25 @@
+/**
+ * DingTalk's documented deadlines and limits, and the margins we keep inside them: one table that the Stream client,
+ * the nodes and the simulator all read, so a test fails when one of them drifts. Each number's source is in
+ * docs/protocol.md (the section named beside it); a number without a DingTalk source is marked as our own choice.
+ */
+
+/** What DingTalk documents. */
+export const DINGTALK = {
+  /**
+   * A card callback must be answered within 2 s, or DingTalk treats the click as failed (protocol.md §3.4, DingTalk's
+   * card "事件回调" page: "事件回调有超时（TIMEOUT）限制，请在 2 秒内完成业务处理并响应").
+   */
+  cardCallbackTimeoutMs: 2_000,
+} as const;
+
+/** Our own margins inside DingTalk's limits. */
+export const OURS = {
+  /**
+   * Every card click is acked by then, whatever the flow does: the last 500 ms of DingTalk's 2 s are left for the
+   * network and a busy event loop. The Stream client's fallback; no setting can raise it.
+   */
+  cardCallbackAckMs: 1_500,
+  /** dingtalk-card-in answers "no change" this long before the client's fallback, so a flow's answer is never cut. */
+  cardInMarginMs: 250,
+} as const;

@@ -1,0 +1,3 @@
+/** The Stream topics the simulator pushes on (its own copy: the fake must not share the client's definitions). */
+export const TOPIC_ROBOT = '/v1.0/im/bot/messages/get';
+export const TOPIC_CARD = '/v1.0/card/instances/callback';
