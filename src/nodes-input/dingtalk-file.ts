@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
-import { MsgInputError, checkBytes, checkLength, isNonEmptyString } from './input-error';
+import { MsgInputError, checkBytes, checkLength, checkPlain, describeValue, isNonEmptyString } from './input-error';
 import { INPUT_LIMITS } from './limits';
 
 export interface FileRequest {
@@ -31,6 +31,16 @@ function firstString(candidates: Array<[string, unknown]>): { property: string; 
 }
 
 export function fileRequest(msg: Record<string, unknown>, appRobotCode: string): FileRequest {
+  const explicit = msg['downloadCode'];
+  // Set but not a code (NaN, an object...): say so, rather than "no download code" or trying msg.dingtalk instead.
+  if (explicit !== undefined && explicit !== null && explicit !== '' && typeof explicit !== 'string') {
+    throw new MsgInputError(
+      'invalidProperty',
+      'msg.downloadCode',
+      `msg.downloadCode is not usable (got ${describeValue(explicit)}). Expected the downloadCode string of one DingTalk message, as dingtalk-robot-in gives it.`,
+      { property: 'msg.downloadCode', reason: 'not a string', got: describeValue(explicit), expected: 'the downloadCode string of one DingTalk message' },
+    );
+  }
   const dingtalk = objectAt(msg, 'dingtalk');
   const content = objectAt(dingtalk, 'content');
   const found = firstString([
@@ -48,6 +58,7 @@ export function fileRequest(msg: Record<string, unknown>, appRobotCode: string):
   }
   const code = found.value;
   checkBytes(code.trim(), found.property, INPUT_LIMITS.downloadCodeBytes, 'Expected the downloadCode of one DingTalk message, as dingtalk-robot-in gives it.');
+  checkPlain(code.trim(), found.property);
   const robotCode = isNonEmptyString(dingtalk?.['robotCode']) ? dingtalk['robotCode'] : appRobotCode;
   const named = firstString([
     ['msg.dingtalk.fileName', dingtalk?.['fileName']],
