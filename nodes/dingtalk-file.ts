@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { Node, NodeAPI } from 'node-red';
 import { downloadMessageFile } from '../src/api/files';
 import { fileRequest, outputFileName, saveFileAtomically } from '../src/nodes-input/dingtalk-file';
@@ -35,8 +36,11 @@ export = function (RED: NodeAPI): void {
       msg['size'] = file.size;
       msg['dingtalkResponse'] = { contentType: file.contentType, size: file.size };
       if (!directory) return;
-      msg['filepath'] = await saveFileAtomically(directory, filename, file.data);
-      return { status: doneStatus(runner.t('status.saved', 'saved __name__', { name: filename })) };
+      const filepath = await saveFileAtomically(directory, filename, file.data);
+      msg['filepath'] = filepath;
+      // The name as written, so msg.filename and msg.filepath can never disagree.
+      msg['filename'] = basename(filepath);
+      return { status: doneStatus(runner.t('status.saved', 'saved __name__', { name: basename(filepath) })) };
     });
 
     node.on('close', (_removed: boolean, done: () => void) => runner.leave(done));

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
-import { MsgInputError, checkBytes, checkLength, checkPlain, describeValue, isNonEmptyString } from './input-error';
+import { safeFileName } from './file-name';
+import { MsgInputError, checkBytes, checkPlain, describeValue, isNonEmptyString } from './input-error';
 import { INPUT_LIMITS } from './limits';
+
+export { safeFileName } from './file-name';
 
 export interface FileRequest {
   downloadCode: string;
@@ -103,25 +106,6 @@ export function extensionFor(mimetype: string): string {
   return EXTENSIONS[bare] ?? 'bin';
 }
 
-/**
- * A name from DingTalk (or a user) made safe to use as one path segment: no directories, no `..`, no NUL or
- * control characters, no leading dots (hidden files), bounded length. Never returns an empty name.
- */
-export function safeFileName(name: string, fallback = 'file'): string {
-  let n = name.normalize('NFC');
-  // Both separators: a name from a Windows client may use backslashes, and basename() alone would keep them on POSIX.
-  n = n.split(/[\\/]/).pop() ?? '';
-  n = n.replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_');
-  n = n.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
-  if (n === '' || n === '.' || n === '..') n = fallback;
-  if (Buffer.byteLength(n) > 200) {
-    const dot = n.lastIndexOf('.');
-    const ext = dot > 0 && n.length - dot <= 10 ? n.slice(dot) : '';
-    n = `${n.slice(0, 120)}${ext}`;
-  }
-  return n;
-}
-
 /** File name for the output: the message's own name when it has one, else `<msgId-or-code>.<ext from the mimetype>`. */
 export function outputFileName(req: FileRequest, mimetype: string): string {
   if (req.fileName) return safeFileName(req.fileName);
@@ -136,6 +120,7 @@ export function outputFileName(req: FileRequest, mimetype: string): string {
  */
 export async function saveFileAtomically(directory: string, name: string, data: Buffer): Promise<string> {
   const dir = resolve(directory);
+  // safeFileName is idempotent, so a name from outputFileName() is written unchanged; basename(target) is msg.filename.
   const target = resolve(dir, safeFileName(basename(name)));
   if (!target.startsWith(dir + sep) || target === dir) {
     throw new MsgInputError('unsafeFileName', 'msg.filename', `Refusing to save "${name}": it would land outside ${dir}.`, { name, directory: dir });
