@@ -1,21 +1,26 @@
 import { basename } from 'node:path';
 import type { Node, NodeAPI } from 'node-red';
 import { downloadMessageFile } from '../src/api/files';
-import { fileRequest, outputFileName, saveFileAtomically } from '../src/nodes-input/dingtalk-file';
+import { downloadLimitBytes, fileRequest, outputFileName, saveFileAtomically } from '../src/nodes-input/dingtalk-file';
+import { MsgInputError } from '../src/nodes-input/input-error';
 import { doneStatus } from './shared/status';
 import { ActionRunner, type ActionNodeDef } from './shared/action-runner';
 
 const TYPE = 'dingtalk-file';
-const DEFAULT_MAX_MB = 20;
 
 interface FileNodeDef extends ActionNodeDef {
   directory?: string;
   maxSizeMB?: number | string;
 }
 
-function maxBytesOf(config: FileNodeDef): number {
-  const mb = Number(config.maxSizeMB);
-  return Math.round((Number.isFinite(mb) && mb > 0 ? mb : DEFAULT_MAX_MB) * 1024 * 1024);
+/** The limit in bytes, or the error every message gets while the setting is wrong (a deploy has no msg to fail). */
+function maxBytesOf(config: FileNodeDef): number | MsgInputError {
+  try {
+    return downloadLimitBytes(config.maxSizeMB);
+  } catch (err) {
+    if (err instanceof MsgInputError) return err;
+    throw err;
+  }
 }
 
 export = function (RED: NodeAPI): void {
@@ -27,6 +32,7 @@ export = function (RED: NodeAPI): void {
     const maxBytes = maxBytesOf(config);
 
     runner.listen(async (msg, app) => {
+      if (maxBytes instanceof MsgInputError) throw maxBytes;
       const req = fileRequest(msg, app.robotCode);
       const file = await downloadMessageFile(app.getApi(), { downloadCode: req.downloadCode, robotCode: req.robotCode, maxBytes });
       const filename = outputFileName(req, file.contentType);

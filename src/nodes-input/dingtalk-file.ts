@@ -113,6 +113,31 @@ export function outputFileName(req: FileRequest, mimetype: string): string {
   return `${stem}.${extensionFor(mimetype)}`;
 }
 
+const MIB = 1024 * 1024;
+
+/** The "Size limit" setting (maxSizeMB), in MB. Unset means the default; outside min..max is a configuration error. */
+export const DOWNLOAD_LIMIT_MB = { min: 0.001, max: 1024, default: 20 } as const;
+
+/**
+ * The download limit in bytes from the node's maxSizeMB setting (a number, or the text of the editor field).
+ * Refused rather than replaced: 0 or a typo silently becoming 20 MB, or 0.000001 becoming a 1-byte limit that
+ * fails every download with an unrelated error, both hide the mistake.
+ */
+export function downloadLimitBytes(setting: unknown): number {
+  const text = typeof setting === 'string' ? setting.trim() : undefined;
+  if (setting === undefined || setting === null || text === '') return DOWNLOAD_LIMIT_MB.default * MIB;
+  const mb = typeof setting === 'number' ? setting : text !== undefined ? Number(text) : Number.NaN;
+  if (mb >= DOWNLOAD_LIMIT_MB.min && mb <= DOWNLOAD_LIMIT_MB.max) return Math.ceil(mb * MIB);
+  const shown = text !== undefined ? JSON.stringify(text.length > 20 ? `${text.slice(0, 20)}…` : text) : typeof setting === 'number' ? String(setting) : describeValue(setting);
+  const { min, max, default: fallback } = DOWNLOAD_LIMIT_MB;
+  throw new MsgInputError(
+    'invalidSetting',
+    'maxSizeMB (node)',
+    `The node's Size limit (maxSizeMB) is ${shown}: set a number of megabytes from ${min} to ${max}, or leave it empty for ${fallback}. Nothing was downloaded.`,
+    { setting: 'maxSizeMB', value: shown, min: String(min), max: String(max), default: String(fallback) },
+  );
+}
+
 /**
  * Writes `data` as `name` inside `directory` and returns the full path. The name is re-sanitised and the result
  * checked to be inside the directory, so nothing DingTalk sends can steer the write elsewhere. Written to a

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { SIMULATOR_APP, makePng } from '../../src/simulator';
 import { safeFileName } from '../../src/nodes-input/dingtalk-file';
-import { loadAction, useNodeRedWithSimulator, visibleText } from './support';
+import { helper, loadAction, useNodeRedWithSimulator, visibleText } from './support';
 
 const fileNode: unknown = require('../../nodes/dingtalk-file');
 const DOWNLOAD = '/v1.0/robot/messageFiles/download';
@@ -119,6 +119,24 @@ describe('dingtalk-file node', function () {
       assert.equal(out!['filepath'], join(dir, expected));
       assert.deepEqual(readFileSync(out!['filepath'] as string), data);
     }
+  });
+
+  it('refuses a Size limit outside 0.001-1024 MB with an error naming the setting, before downloading', async () => {
+    for (const maxSizeMB of [0, -5, 0.000001, 'abc', 5000]) {
+      const flow = await loadAction(fileNode, env.sim, { type: 'dingtalk-file', maxSizeMB, directory: dir });
+      const before = env.sim.requests.length;
+      const { out, error } = await flow.send({ dingtalk: env.sim.robotMessage({ msgtype: 'file' }).data });
+      assert.equal(out, undefined, `maxSizeMB ${maxSizeMB} was used`);
+      const message = String(error!['error'].message);
+      assert.equal(error!['error'].code, 'invalidSetting', message);
+      assert.match(message, /Size limit \(maxSizeMB\) is .*: set a number of megabytes from 0\.001 to 1024, or leave it empty for 20\./);
+      assert.equal(env.sim.requests.length, before, 'nothing was downloaded');
+      assert.match(flow.statuses.at(-1)?.text ?? '', /invalid maxSizeMB/);
+      await helper.unload();
+    }
+    const flow = await loadAction(fileNode, env.sim, { type: 'dingtalk-file', maxSizeMB: '', directory: dir });
+    const { out } = await flow.send({ dingtalk: env.sim.robotMessage({ msgtype: 'file' }).data });
+    assert.ok(existsSync(out!['filepath'] as string), 'an empty setting is the default 20 MB');
   });
 
   it('fails clearly without a download code, and on DingTalk refusing the code', async () => {

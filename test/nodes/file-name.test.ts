@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { outputFileName } from '../../src/nodes-input/dingtalk-file';
+import { DOWNLOAD_LIMIT_MB, downloadLimitBytes, outputFileName } from '../../src/nodes-input/dingtalk-file';
 import { FILE_NAME_MAX_BYTES, cutToBytes, safeFileName } from '../../src/nodes-input/file-name';
+import { MsgInputError } from '../../src/nodes-input/input-error';
 
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 const count = (s: string, part: string): number => s.split(part).length - 1;
@@ -90,5 +91,25 @@ describe('dingtalk-file names', () => {
       assert.ok(once !== '' && bytes(once) <= FILE_NAME_MAX_BYTES && !once.includes('/') && !broken(once));
     }
     assert.equal(outputFileName({ downloadCode: 'c', robotCode: 'r', fileName: `${'长'.repeat(93)}.docx` }, 'application/octet-stream'), safeFileName(`${'长'.repeat(93)}.docx`));
+  });
+
+  it('reads the Size limit setting, and refuses values outside its range with an error naming it', () => {
+    const MIB = 1024 * 1024;
+    assert.equal(downloadLimitBytes(undefined), 20 * MIB);
+    assert.equal(downloadLimitBytes(''), 20 * MIB);
+    assert.equal(downloadLimitBytes(' 5 '), 5 * MIB);
+    assert.equal(downloadLimitBytes(0.001), 1049);
+    assert.equal(downloadLimitBytes(DOWNLOAD_LIMIT_MB.max), DOWNLOAD_LIMIT_MB.max * MIB);
+    for (const bad of [0, -1, 0.000001, Number.NaN, Number.POSITIVE_INFINITY, 1025, 'abc', '20MB', true]) {
+      assert.throws(
+        () => downloadLimitBytes(bad),
+        (e: unknown) =>
+          e instanceof MsgInputError &&
+          e.code === 'invalidSetting' &&
+          e.property === 'maxSizeMB (node)' &&
+          /Size limit \(maxSizeMB\) is .+: set a number of megabytes from 0\.001 to 1024, or leave it empty for 20\./.test(e.message),
+        String(bad),
+      );
+    }
   });
 });
