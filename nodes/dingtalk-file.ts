@@ -1,20 +1,26 @@
+import { basename } from 'node:path';
 import type { Node, NodeAPI } from 'node-red';
 import { downloadMessageFile } from '../src/api/files';
-import { fileRequest, outputFileName, saveFileAtomically } from '../src/nodes-input/dingtalk-file';
+import { downloadLimitBytes, fileRequest, outputFileName, saveFileAtomically } from '../src/nodes-input/dingtalk-file';
+import { MsgInputError } from '../src/nodes-input/input-error';
 import { doneStatus } from './shared/status';
 import { ActionRunner, type ActionNodeDef } from './shared/action-runner';
 
 const TYPE = 'dingtalk-file';
-const DEFAULT_MAX_MB = 20;
 
 interface FileNodeDef extends ActionNodeDef {
   directory?: string;
   maxSizeMB?: number | string;
 }
 
-function maxBytesOf(config: FileNodeDef): number {
-  const mb = Number(config.maxSizeMB);
-  return Math.round((Number.isFinite(mb) && mb > 0 ? mb : DEFAULT_MAX_MB) * 1024 * 1024);
+/** The limit in bytes, or the error every message gets while the setting is wrong (a deploy has no msg to fail). */
+function maxBytesOf(config: FileNodeDef): number | MsgInputError {
+  try {
+    return downloadLimitBytes(config.maxSizeMB);
+  } catch (err) {
+    if (err instanceof MsgInputError) return err;
+    throw err;
+  }
 }
 
 export = function (RED: NodeAPI): void {
@@ -26,6 +32,7 @@ export = function (RED: NodeAPI): void {
     const maxBytes = maxBytesOf(config);
 
     runner.listen(async (msg, app) => {
+      if (maxBytes instanceof MsgInputError) throw maxBytes;
       const req = fileRequest(msg, app.robotCode);
       const file = await downloadMessageFile(app.getApi(), { downloadCode: req.downloadCode, robotCode: req.robotCode, maxBytes });
       const filename = outputFileName(req, file.contentType);
@@ -35,8 +42,11 @@ export = function (RED: NodeAPI): void {
       msg['size'] = file.size;
       msg['dingtalkResponse'] = { contentType: file.contentType, size: file.size };
       if (!directory) return;
-      msg['filepath'] = await saveFileAtomically(directory, filename, file.data);
-      return { status: doneStatus(runner.t('status.saved', 'saved __name__', { name: filename })) };
+      const filepath = await saveFileAtomically(directory, filename, file.data);
+      msg['filepath'] = filepath;
+      // The name as written, so msg.filename and msg.filepath can never disagree.
+      msg['filename'] = basename(filepath);
+      return { status: doneStatus(runner.t('status.saved', 'saved __name__', { name: basename(filepath) })) };
     });
 
     node.on('close', (_removed: boolean, done: () => void) => runner.leave(done));

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { MsgInputError, checkBytes, checkJsonBytes, checkLength, isNonEmptyString, parseMsgProperty, sizeError } from './input-error';
+import { MsgInputError, checkBytes, checkId, checkJsonBytes, isNonEmptyString, numberText, parseMsgProperty, sizeError } from './input-error';
 import { INPUT_LIMITS } from './limits';
+import { plainCopy } from './plain-json';
 
 export const CARD_OPERATIONS = ['createAndDeliver', 'update', 'stream'] as const;
 export type CardOperation = (typeof CARD_OPERATIONS)[number];
@@ -35,7 +36,8 @@ const DATA_FORM = 'an object whose keys are the card template variables, e.g. { 
  */
 export function cardParamMap(payload: unknown, property = 'msg.payload'): Record<string, string> {
   if (payload === undefined || payload === null) return {};
-  const obj = parseMsgProperty(z.record(z.string(), z.unknown()), payload, property, DATA_FORM);
+  // A plain-JSON copy first: the values are JSON-encoded one by one below, and must not throw or turn NaN into null.
+  const obj = parseMsgProperty(z.record(z.string(), z.unknown()), plainCopy(payload, property), property, DATA_FORM);
   const keys = Object.keys(obj).length;
   if (keys > INPUT_LIMITS.cardParamKeys) {
     throw sizeError(property, keys, INPUT_LIMITS.cardParamKeys, 'items', 'Send only the template variables the card uses.');
@@ -57,7 +59,7 @@ export function cardTemplateId(opts: CardNodeOptions, msg: Record<string, unknow
       'No card template: set the template id in the node or msg.cardTemplateId (from the card builder, e.g. "xxxx.schema", or StandardCard).',
     );
   }
-  checkLength(id.trim(), isNonEmptyString(msg['cardTemplateId']) ? 'msg.cardTemplateId' : 'cardTemplateId (node)', INPUT_LIMITS.idChars, 'Expected one template id, e.g. "xxxx.schema".');
+  checkId(id.trim(), isNonEmptyString(msg['cardTemplateId']) ? 'msg.cardTemplateId' : 'cardTemplateId (node)', INPUT_LIMITS.idChars, 'Expected one template id, e.g. "xxxx.schema".');
   return id.trim();
 }
 
@@ -70,7 +72,7 @@ export function outTrackId(msg: Record<string, unknown>): string {
       'msg.outTrackId is missing: it identifies the card to change. Use the msg.outTrackId that "create and deliver" put on its output.',
     );
   }
-  checkLength(id.trim(), 'msg.outTrackId', INPUT_LIMITS.idChars, 'Use the msg.outTrackId that "create and deliver" put on its output.');
+  checkId(id.trim(), 'msg.outTrackId', INPUT_LIMITS.idChars, 'Use the msg.outTrackId that "create and deliver" put on its output.');
   return id.trim();
 }
 
@@ -90,8 +92,8 @@ export function cardTarget(opts: CardNodeOptions, msg: Record<string, unknown>):
     : isNonEmptyString(msg['openConversationId'])
       ? msg['openConversationId'].trim()
       : undefined;
-  if (userId) checkLength(userId, isNonEmptyString(opts.userId) ? 'userId (node)' : 'msg.userId', INPUT_LIMITS.idChars, 'Expected one userId.');
-  if (group) checkLength(group, isNonEmptyString(opts.openConversationId) ? 'openConversationId (node)' : 'msg.openConversationId', INPUT_LIMITS.idChars, 'Expected one openConversationId (cid...).');
+  if (userId) checkId(userId, isNonEmptyString(opts.userId) ? 'userId (node)' : 'msg.userId', INPUT_LIMITS.idChars, 'Expected one userId.');
+  if (group) checkId(group, isNonEmptyString(opts.openConversationId) ? 'openConversationId (node)' : 'msg.openConversationId', INPUT_LIMITS.idChars, 'Expected one openConversationId (cid...).');
   if (opts.target === 'user' && userId) return { space: 'user', userId };
   if (opts.target === 'group' && group) return { space: 'group', openConversationId: group };
   if (opts.target === '') {
@@ -121,7 +123,8 @@ export function streamChunk(msg: Record<string, unknown>): StreamChunk {
   const payload = msg['payload'];
   let text = '';
   if (typeof payload === 'string') text = payload;
-  else if (typeof payload === 'number' || typeof payload === 'boolean') text = String(payload);
+  else if (typeof payload === 'number') text = numberText(payload, 'msg.payload');
+  else if (typeof payload === 'boolean') text = String(payload);
   else if (payload !== undefined && payload !== null) {
     throw new MsgInputError(
       'invalidProperty',

@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, join, resolve, sep } from 'node:path';
-import { MsgInputError, checkBytes, checkLength, isNonEmptyString } from './input-error';
+import { safeFileName } from './file-name';
+import { MsgInputError, checkBytes, checkPlain, describeValue, isNonEmptyString } from './input-error';
 import { INPUT_LIMITS } from './limits';
+
+export { safeFileName } from './file-name';
 
 export interface FileRequest {
   downloadCode: string;
@@ -31,6 +34,16 @@ function firstString(candidates: Array<[string, unknown]>): { property: string; 
 }
 
 export function fileRequest(msg: Record<string, unknown>, appRobotCode: string): FileRequest {
+  const explicit = msg['downloadCode'];
+  // Set but not a code (NaN, an object...): say so, rather than "no download code" or trying msg.dingtalk instead.
+  if (explicit !== undefined && explicit !== null && explicit !== '' && typeof explicit !== 'string') {
+    throw new MsgInputError(
+      'invalidProperty',
+      'msg.downloadCode',
+      `msg.downloadCode is not usable (got ${describeValue(explicit)}). Expected the downloadCode string of one DingTalk message, as dingtalk-robot-in gives it.`,
+      { property: 'msg.downloadCode', reason: 'not a string', got: describeValue(explicit), expected: 'the downloadCode string of one DingTalk message' },
+    );
+  }
   const dingtalk = objectAt(msg, 'dingtalk');
   const content = objectAt(dingtalk, 'content');
   const found = firstString([
@@ -48,6 +61,7 @@ export function fileRequest(msg: Record<string, unknown>, appRobotCode: string):
   }
   const code = found.value;
   checkBytes(code.trim(), found.property, INPUT_LIMITS.downloadCodeBytes, 'Expected the downloadCode of one DingTalk message, as dingtalk-robot-in gives it.');
+  checkPlain(code.trim(), found.property);
   const robotCode = isNonEmptyString(dingtalk?.['robotCode']) ? dingtalk['robotCode'] : appRobotCode;
   const named = firstString([
     ['msg.dingtalk.fileName', dingtalk?.['fileName']],
@@ -92,30 +106,36 @@ export function extensionFor(mimetype: string): string {
   return EXTENSIONS[bare] ?? 'bin';
 }
 
-/**
- * A name from DingTalk (or a user) made safe to use as one path segment: no directories, no `..`, no NUL or
- * control characters, no leading dots (hidden files), bounded length. Never returns an empty name.
- */
-export function safeFileName(name: string, fallback = 'file'): string {
-  let n = name.normalize('NFC');
-  // Both separators: a name from a Windows client may use backslashes, and basename() alone would keep them on POSIX.
-  n = n.split(/[\\/]/).pop() ?? '';
-  n = n.replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_');
-  n = n.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
-  if (n === '' || n === '.' || n === '..') n = fallback;
-  if (Buffer.byteLength(n) > 200) {
-    const dot = n.lastIndexOf('.');
-    const ext = dot > 0 && n.length - dot <= 10 ? n.slice(dot) : '';
-    n = `${n.slice(0, 120)}${ext}`;
-  }
-  return n;
-}
-
 /** File name for the output: the message's own name when it has one, else `<msgId-or-code>.<ext from the mimetype>`. */
 export function outputFileName(req: FileRequest, mimetype: string): string {
   if (req.fileName) return safeFileName(req.fileName);
   const stem = (req.msgId ?? req.downloadCode).replace(/[^A-Za-z0-9_-]/g, '').slice(0, 48) || 'file';
   return `${stem}.${extensionFor(mimetype)}`;
+}
+
+const MIB = 1024 * 1024;
+
+/** The "Size limit" setting (maxSizeMB), in MB. Unset means the default; outside min..max is a configuration error. */
+export const DOWNLOAD_LIMIT_MB = { min: 0.001, max: 1024, default: 20 } as const;
+
+/**
+ * The download limit in bytes from the node's maxSizeMB setting (a number, or the text of the editor field).
+ * Refused rather than replaced: 0 or a typo silently becoming 20 MB, or 0.000001 becoming a 1-byte limit that
+ * fails every download with an unrelated error, both hide the mistake.
+ */
+export function downloadLimitBytes(setting: unknown): number {
+  const text = typeof setting === 'string' ? setting.trim() : undefined;
+  if (setting === undefined || setting === null || text === '') return DOWNLOAD_LIMIT_MB.default * MIB;
+  const mb = typeof setting === 'number' ? setting : text !== undefined ? Number(text) : Number.NaN;
+  if (mb >= DOWNLOAD_LIMIT_MB.min && mb <= DOWNLOAD_LIMIT_MB.max) return Math.ceil(mb * MIB);
+  const shown = text !== undefined ? JSON.stringify(text.length > 20 ? `${text.slice(0, 20)}…` : text) : typeof setting === 'number' ? String(setting) : describeValue(setting);
+  const { min, max, default: fallback } = DOWNLOAD_LIMIT_MB;
+  throw new MsgInputError(
+    'invalidSetting',
+    'maxSizeMB (node)',
+    `The node's Size limit (maxSizeMB) is ${shown}: set a number of megabytes from ${min} to ${max}, or leave it empty for ${fallback}. Nothing was downloaded.`,
+    { setting: 'maxSizeMB', value: shown, min: String(min), max: String(max), default: String(fallback) },
+  );
 }
 
 /**
@@ -125,6 +145,7 @@ export function outputFileName(req: FileRequest, mimetype: string): string {
  */
 export async function saveFileAtomically(directory: string, name: string, data: Buffer): Promise<string> {
   const dir = resolve(directory);
+  // safeFileName is idempotent, so a name from outputFileName() is written unchanged; basename(target) is msg.filename.
   const target = resolve(dir, safeFileName(basename(name)));
   if (!target.startsWith(dir + sep) || target === dir) {
     throw new MsgInputError('unsafeFileName', 'msg.filename', `Refusing to save "${name}": it would land outside ${dir}.`, { name, directory: dir });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MsgInputError, sizeError } from './input-error';
+import { MsgInputError, checkPlain, sizeError, unreadableError } from './input-error';
 import { INPUT_LIMITS } from './limits';
 
 /** The part of `msg.dingtalk` (from dingtalk-robot-in) that a reply needs. Everything else is kept but not checked. */
@@ -19,7 +19,12 @@ export function replyContext(value: unknown): ReplyContext {
   if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new MsgInputError('missingDingtalk', 'msg.dingtalk', `msg.dingtalk is missing: there is no message to reply to. ${CONNECT_HINT}`);
   }
-  const parsed = ReplyContextSchema.safeParse(value);
+  let parsed: ReturnType<typeof ReplyContextSchema.safeParse>;
+  try {
+    parsed = ReplyContextSchema.safeParse(value);
+  } catch {
+    throw unreadableError('msg.dingtalk');
+  }
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const property = `msg.dingtalk.${issue?.path.map(String).join('.') ?? ''}`;
@@ -33,6 +38,11 @@ export function replyContext(value: unknown): ReplyContext {
       `${property} is not usable (${issue?.message ?? 'invalid'}). Expected msg.dingtalk as set by dingtalk-robot-in.`,
       { property, reason: issue?.message ?? 'invalid', got: '', expected: 'msg.dingtalk as set by dingtalk-robot-in' },
     );
+  }
+  // Sent as a URL or as ids: an invisible character would make DingTalk (or the URL parser) refuse them obscurely.
+  for (const key of ['sessionWebhook', 'senderStaffId', 'conversationId', 'robotCode'] as const) {
+    const text = parsed.data[key];
+    if (text !== undefined) checkPlain(text, `msg.dingtalk.${key}`);
   }
   return parsed.data;
 }

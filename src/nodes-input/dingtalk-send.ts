@@ -1,4 +1,4 @@
-import { MsgInputError, checkLength, idList, isNonEmptyString, sizeError } from './input-error';
+import { MsgInputError, checkId, idList, isNonEmptyString, sizeError } from './input-error';
 import { INPUT_LIMITS } from './limits';
 import { buildRobotApiMessage, msgParamFrom, type RobotApiMessage, type SendType } from './robot-message';
 
@@ -20,7 +20,7 @@ const USERS_FORM = 'an array of userIds or a comma-separated string, e.g. "user1
 
 function usersTarget(nodeIds: string, msgIds: unknown): SendTarget {
   const fromNode = idList(nodeIds);
-  const ids = fromNode ?? idList(msgIds);
+  const ids = fromNode ?? idList(msgIds, 'msg.userIds');
   const property = fromNode ? 'userIds (node)' : 'msg.userIds';
   if (!ids) {
     throw new MsgInputError(
@@ -33,13 +33,13 @@ function usersTarget(nodeIds: string, msgIds: unknown): SendTarget {
   if (ids.length > INPUT_LIMITS.userIds) {
     throw sizeError(property, ids.length, INPUT_LIMITS.userIds, 'items', 'Split the recipients over several messages.');
   }
-  for (const id of ids) checkLength(id, property, INPUT_LIMITS.idChars, 'Each entry must be one userId; check how the list is split.');
+  for (const id of ids) checkId(id, property, INPUT_LIMITS.idChars, 'Each entry must be one userId; check how the list is split.');
   return { to: 'users', userIds: ids };
 }
 
 function groupTarget(nodeId: string, msgId: unknown): SendTarget {
   const id = isNonEmptyString(nodeId) ? nodeId.trim() : isNonEmptyString(msgId) ? msgId.trim() : undefined;
-  if (id) checkLength(id, isNonEmptyString(nodeId) ? 'openConversationId (node)' : 'msg.openConversationId', INPUT_LIMITS.idChars, 'Expected one openConversationId (cid...).');
+  if (id) checkId(id, isNonEmptyString(nodeId) ? 'openConversationId (node)' : 'msg.openConversationId', INPUT_LIMITS.idChars, 'Expected one openConversationId (cid...).');
   if (!id) {
     throw new MsgInputError(
       'missingConversation',
@@ -66,7 +66,7 @@ export function sendTarget(opts: SendNodeOptions, msg: Record<string, unknown>):
 /** msg.msgKey + msg.msgParam win; then the node's custom msgKey; then msg.payload shaped by the node's message type. */
 export function sendMessage(opts: SendNodeOptions, msg: Record<string, unknown>): RobotApiMessage {
   if (isNonEmptyString(msg['msgKey'])) {
-    checkLength(msg['msgKey'].trim(), 'msg.msgKey', INPUT_LIMITS.idChars, 'Expected a msgKey such as sampleText.');
+    checkId(msg['msgKey'].trim(), 'msg.msgKey', INPUT_LIMITS.idChars, 'Expected a msgKey such as sampleText.');
     return { msgKey: msg['msgKey'].trim(), msgParam: msgParamFrom(msg['msgParam'] ?? {}, 'msg.msgParam') };
   }
   if (opts.msgType === 'custom') {

@@ -24,7 +24,8 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
   if (Buffer.isBuffer(value)) return 'a Buffer';
-  return `a ${typeof value}`;
+  const type = typeof value;
+  return type === 'object' || type === 'undefined' ? `an ${type}` : `a ${type}`;
 }
 
 /**
@@ -32,7 +33,13 @@ function describe(value: unknown): string {
  * what was expected, e.g. `msg.payload.title: expected a string, got nothing (expected form: { title, text })`.
  */
 export function parseMsgProperty<T>(schema: z.ZodType<T>, value: unknown, property: string, expectedForm: string): T {
-  const result = schema.safeParse(value);
+  let result: z.ZodSafeParseResult<T>;
+  try {
+    result = schema.safeParse(value);
+  } catch {
+    // A getter or proxy trap threw while zod read the value; what it threw may not even be an Error.
+    throw unreadableError(property);
+  }
   if (result.success) return result.data;
   const issue = result.error.issues[0];
   const path = issue && issue.path.length > 0 ? `${property}.${issue.path.map(String).join('.')}` : property;
@@ -77,6 +84,64 @@ export function sizeError(property: string, size: number, limit: number, unit: S
   }
 }
 
+/**
+ * `msg.x` could not be read or turned into JSON: a toJSON() method, getter or proxy in it threw. What was thrown is
+ * never looked at (it may be a null-prototype object whose String() throws too).
+ */
+export function unreadableError(property: string): MsgInputError {
+  return new MsgInputError(
+    'unreadable',
+    property,
+    `${property} could not be read as JSON: a toJSON() method, getter or proxy in it threw. ` +
+      'Convert it to plain JSON first (plain objects, arrays, strings, finite numbers, booleans, null).',
+    { property },
+  );
+}
+
+/** NaN or ±Infinity where a number is sent: JSON has neither, and "NaN" as message text is never what was meant. */
+export function notFiniteError(property: string, value: number): MsgInputError {
+  return new MsgInputError(
+    'notFinite',
+    property,
+    `${property} is ${String(value)}, which cannot be sent: JSON has no NaN or Infinity. ` +
+      'Check the calculation that produced it (a division by zero, a missing field), or send a string.',
+    { property, value: String(value) },
+  );
+}
+
+/** A number as message text; NaN and ±Infinity are refused. */
+export function numberText(value: number, property: string): string {
+  if (!Number.isFinite(value)) throw notFiniteError(property, value);
+  return String(value);
+}
+
+/**
+ * Control, bidi and other invisible format characters, and lone surrogates: never part of an id, a code or a URL,
+ * and a bidi override makes an id display differently from what is sent.
+ */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Cs}\u2028\u2029]/u;
+
+/** Throws when an identifier, code or URL contains an invisible character, naming it and where it is. */
+export function checkPlain(text: string, property: string): void {
+  const match = INVISIBLE.exec(text);
+  if (!match) return;
+  const char = `U+${match[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  const position = String([...text.slice(0, match.index)].length + 1);
+  throw new MsgInputError(
+    'invisibleCharacter',
+    property,
+    `${property} contains an invisible control character (${char} at character ${position}). ` +
+      'Ids, codes and URLs are plain text: remove it (it often comes with text copied from a chat or a document).',
+    { property, char, position },
+  );
+}
+
+/** checkLength + checkPlain, for one identifier. */
+export function checkId(text: string, property: string, limit: number, hint?: string): void {
+  checkLength(text, property, limit, hint);
+  checkPlain(text, property);
+}
+
 /** Throws sizeError when `text` is longer than `limit` characters (string length). */
 export function checkLength(text: string, property: string, limit: number, hint?: string): void {
   if (text.length > limit) throw sizeError(property, text.length, limit, 'characters', hint);
@@ -97,13 +162,27 @@ export function checkJsonBytes(value: unknown, property: string, limit: number, 
 }
 
 
-/** `a, b ,c` or `['a','b']` -> `['a','b','c']`; anything else -> undefined (so the caller can try the next source). */
-export function idList(value: unknown): string[] | undefined {
+/**
+ * `a, b ,c` or `['a','b']` -> `['a','b','c']`; anything else -> undefined (so the caller can try the next source).
+ * A number in the array must be an exact integer: NaN would become the id "NaN", and an id read from a database
+ * as a number past 2^53 has already lost its last digits.
+ */
+export function idList(value: unknown, property = 'msg.userIds'): string[] | undefined {
   if (typeof value === 'string') {
     const ids = value.split(/[,\s;，]+/).map((s) => s.trim()).filter((s) => s !== '');
     return ids.length > 0 ? ids : undefined;
   }
   if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) {
+    value.forEach((v, i) => {
+      if (typeof v !== 'number' || Number.isSafeInteger(v)) return;
+      if (!Number.isFinite(v)) throw notFiniteError(`${property}[${i}]`, v);
+      throw new MsgInputError(
+        'invalidProperty',
+        `${property}[${i}]`,
+        `${property}[${i}] is the number ${String(v)}, too large to be exact (its last digits are already lost). Expected the ids as strings.`,
+        { property: `${property}[${i}]`, reason: 'a number too large to be exact', got: 'a number', expected: 'the ids as strings' },
+      );
+    });
     const ids = value.map((v) => String(v).trim()).filter((s) => s !== '');
     return ids.length > 0 ? ids : undefined;
   }

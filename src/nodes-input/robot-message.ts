@@ -10,8 +10,9 @@ import {
   textMessage,
   type RobotMessage,
 } from '../api/messages';
-import { MsgInputError, checkJsonBytes, checkLength, parseMsgProperty } from './input-error';
+import { MsgInputError, checkId, checkJsonBytes, checkLength, numberText, parseMsgProperty } from './input-error';
 import { INPUT_LIMITS } from './limits';
+import { plainCopy } from './plain-json';
 
 const TITLE = z.string().min(1).max(INPUT_LIMITS.titleChars);
 const TEXT = z.string().min(1).max(INPUT_LIMITS.textChars);
@@ -59,7 +60,8 @@ export type RobotApiMessage = RobotMessage;
 const TextSchema = z.string().min(1, 'empty text').max(INPUT_LIMITS.textChars);
 
 export function textContent(payload: unknown, property = 'msg.payload'): string {
-  if (typeof payload === 'number' || typeof payload === 'boolean') return String(payload);
+  if (typeof payload === 'number') return numberText(payload, property);
+  if (typeof payload === 'boolean') return String(payload);
   return parseMsgProperty(TextSchema, payload, property, 'a string (the text to send); use a template or change node to turn an object into text');
 }
 
@@ -115,8 +117,10 @@ export function rawWebhookMessage(payload: unknown): WebhookMessage {
 export type ReplyType = 'text' | 'markdown' | 'actionCard' | 'raw';
 
 /** Builds the session-webhook body for dingtalk-reply. `at` mentions are put in the text too, which is what renders them. */
-export function buildWebhookMessage(type: ReplyType, payload: unknown, opts: { title?: string; at?: At }): WebhookMessage {
+export function buildWebhookMessage(type: ReplyType, msgPayload: unknown, opts: { title?: string; at?: At }): WebhookMessage {
   const at = opts.at;
+  // Object forms are copied as plain JSON: the action card and raw forms are sent with all their fields.
+  const payload = type === 'text' ? msgPayload : plainCopy(msgPayload, 'msg.payload');
   switch (type) {
     case 'text':
       return textMessage(textContent(payload), at);
@@ -203,6 +207,8 @@ export function msgParamFrom(value: unknown, property: string): Record<string, s
       });
     }
   }
+  // Also for parsed JSON text: its values are re-encoded below, and 20,000 levels of [[[...]]] overflow the stack there.
+  v = plainCopy(v, property);
   const obj = parseMsgProperty(z.record(z.string(), z.unknown()), v, property, 'an object such as { "content": "hi" } (or its JSON text)');
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(obj)) out[k] = typeof val === 'string' ? val : JSON.stringify(val ?? '');
@@ -211,7 +217,8 @@ export function msgParamFrom(value: unknown, property: string): Record<string, s
 }
 
 /** msg.payload -> OpenAPI message for dingtalk-send's configured type. */
-export function buildRobotApiMessage(type: Exclude<SendType, 'custom'>, payload: unknown, opts: { title?: string }): RobotApiMessage {
+export function buildRobotApiMessage(type: Exclude<SendType, 'custom'>, msgPayload: unknown, opts: { title?: string }): RobotApiMessage {
+  const payload = type === 'text' ? msgPayload : plainCopy(msgPayload, 'msg.payload');
   switch (type) {
     case 'auto':
       if (payload !== null && typeof payload === 'object' && !Array.isArray(payload) && !Buffer.isBuffer(payload)) {
@@ -234,7 +241,7 @@ export function buildRobotApiMessage(type: Exclude<SendType, 'custom'>, payload:
           ? payload
           : parseMsgProperty(z.looseObject({ photoURL: z.string().min(1) }), payload, 'msg.payload', 'an image URL or mediaId string, or { photoURL }').photoURL;
       if (photoURL.trim() === '') throw new MsgInputError('emptyPayload', 'msg.payload', 'msg.payload is empty. Expected an image URL or mediaId string, or { photoURL }.');
-      checkLength(photoURL, typeof payload === 'string' ? 'msg.payload' : 'msg.payload.photoURL', INPUT_LIMITS.urlChars, 'Use a URL or mediaId, not the image data itself.');
+      checkId(photoURL, typeof payload === 'string' ? 'msg.payload' : 'msg.payload.photoURL', INPUT_LIMITS.urlChars, 'Use a URL or mediaId, not the image data itself.');
       return sampleImageMsg(photoURL);
     }
     case 'link': {

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { SIMULATOR_APP, makePng } from '../../src/simulator';
 import { safeFileName } from '../../src/nodes-input/dingtalk-file';
-import { loadAction, useNodeRedWithSimulator, visibleText } from './support';
+import { helper, loadAction, useNodeRedWithSimulator, visibleText } from './support';
 
 const fileNode: unknown = require('../../nodes/dingtalk-file');
 const DOWNLOAD = '/v1.0/robot/messageFiles/download';
@@ -79,6 +79,64 @@ describe('dingtalk-file node', function () {
     const small = env.sim.robotMessage({ msgtype: 'picture', file: { data: makePng(1, 1), contentType: 'image/png', fileName: 'p.png' } }).data;
     const { out } = await flow.send({ dingtalk: small });
     assert.ok(out);
+  });
+
+  it('saves long Chinese names (67, 93, 116 characters) once, with one extension, at msg.filepath', async () => {
+    const flow = await loadAction(fileNode, env.sim, { type: 'dingtalk-file', directory: dir });
+    const saved: string[] = [];
+    // 93 characters failed with ENAMETOOLONG after the download (279 bytes); 67-116 got ".docx.docx.docx" on disk.
+    for (const n of [67, 93, 116]) {
+      const fileName = `${'长'.repeat(n)}.docx`;
+      const data = Buffer.from(`content of the ${n}-character name`);
+      const dingtalk = env.sim.robotMessage({ msgtype: 'file', file: { data, contentType: 'application/octet-stream', fileName } }).data;
+      const { out, error } = await flow.send({ dingtalk });
+      assert.equal(error, undefined, `${n}: ${error?.['error']?.message}`);
+      const filepath = out!['filepath'] as string;
+      const filename = out!['filename'] as string;
+      assert.equal(basename(filepath), filename, `${n}: msg.filename is the name on disk`);
+      assert.ok(existsSync(filepath), `${n}: ${filepath} exists`);
+      assert.deepEqual(readFileSync(filepath), data, `${n}: the file at msg.filepath has the content`);
+      assert.equal(filename.split('.docx').length - 1, 1, `${n}: one extension in ${filename.slice(-20)}`);
+      assert.ok(filename.endsWith('长.docx') && Buffer.byteLength(filename) <= 200, `${n}: ${Buffer.byteLength(filename)} bytes`);
+      saved.push(filename);
+    }
+    assert.deepEqual(readdirSync(dir).sort(), [...new Set(saved)].sort(), 'exactly the reported files, no temporary file');
+  });
+
+  it('strips a right-to-left override, and never cuts inside an emoji, so msg.filepath names a real file', async () => {
+    const flow = await loadAction(fileNode, env.sim, { type: 'dingtalk-file', directory: dir });
+    for (const [fileName, expected] of [
+      ['invoice\u202Efdp.exe', 'invoicefdp.exe'],
+      ['\u2066report\u2069\u200F.pdf', 'report.pdf'],
+      [`a${'😀'.repeat(60)}.txt`, `a${'😀'.repeat(48)}.txt`],
+      [`${'😀'.repeat(60)}.txt`, `${'😀'.repeat(49)}.txt`],
+    ] as const) {
+      const data = Buffer.from(fileName);
+      const dingtalk = env.sim.robotMessage({ msgtype: 'file', file: { data, contentType: 'text/plain', fileName } }).data;
+      const { out, error } = await flow.send({ dingtalk });
+      assert.equal(error, undefined, error?.['error']?.message);
+      assert.equal(out!['filename'], expected);
+      assert.equal(out!['filepath'], join(dir, expected));
+      assert.deepEqual(readFileSync(out!['filepath'] as string), data);
+    }
+  });
+
+  it('refuses a Size limit outside 0.001-1024 MB with an error naming the setting, before downloading', async () => {
+    for (const maxSizeMB of [0, -5, 0.000001, 'abc', 5000]) {
+      const flow = await loadAction(fileNode, env.sim, { type: 'dingtalk-file', maxSizeMB, directory: dir });
+      const before = env.sim.requests.length;
+      const { out, error } = await flow.send({ dingtalk: env.sim.robotMessage({ msgtype: 'file' }).data });
+      assert.equal(out, undefined, `maxSizeMB ${maxSizeMB} was used`);
+      const message = String(error!['error'].message);
+      assert.equal(error!['error'].code, 'invalidSetting', message);
+      assert.match(message, /Size limit \(maxSizeMB\) is .*: set a number of megabytes from 0\.001 to 1024, or leave it empty for 20\./);
+      assert.equal(env.sim.requests.length, before, 'nothing was downloaded');
+      assert.match(flow.statuses.at(-1)?.text ?? '', /invalid maxSizeMB/);
+      await helper.unload();
+    }
+    const flow = await loadAction(fileNode, env.sim, { type: 'dingtalk-file', maxSizeMB: '', directory: dir });
+    const { out } = await flow.send({ dingtalk: env.sim.robotMessage({ msgtype: 'file' }).data });
+    assert.ok(existsSync(out!['filepath'] as string), 'an empty setting is the default 20 MB');
   });
 
   it('fails clearly without a download code, and on DingTalk refusing the code', async () => {

@@ -10,9 +10,9 @@ const root = join(__dirname, '..', '..', '..');
 const read = (rel: string): string => readFileSync(join(root, rel), 'utf8');
 
 const SOURCES: Record<string, string[]> = {
-  'dingtalk-reply': ['nodes/dingtalk-reply.ts', 'src/nodes-input/dingtalk-reply.ts', 'src/nodes-input/robot-message.ts', 'src/nodes-input/input-error.ts'],
-  'dingtalk-send': ['nodes/dingtalk-send.ts', 'src/nodes-input/dingtalk-send.ts', 'src/nodes-input/robot-message.ts', 'src/nodes-input/input-error.ts'],
-  'dingtalk-card': ['nodes/dingtalk-card.ts', 'src/nodes-input/dingtalk-card.ts', 'src/nodes-input/input-error.ts'],
+  'dingtalk-reply': ['nodes/dingtalk-reply.ts', 'src/nodes-input/dingtalk-reply.ts', 'src/nodes-input/robot-message.ts', 'src/nodes-input/input-error.ts', 'src/nodes-input/plain-json.ts'],
+  'dingtalk-send': ['nodes/dingtalk-send.ts', 'src/nodes-input/dingtalk-send.ts', 'src/nodes-input/robot-message.ts', 'src/nodes-input/input-error.ts', 'src/nodes-input/plain-json.ts'],
+  'dingtalk-card': ['nodes/dingtalk-card.ts', 'src/nodes-input/dingtalk-card.ts', 'src/nodes-input/input-error.ts', 'src/nodes-input/plain-json.ts'],
   'dingtalk-file': ['nodes/dingtalk-file.ts', 'src/nodes-input/dingtalk-file.ts', 'src/nodes-input/input-error.ts'],
 };
 const COMMON = 'nodes/shared/action-runner.ts';
