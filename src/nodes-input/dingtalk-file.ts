@@ -101,7 +101,7 @@ export function safeFileName(name: string, fallback = 'file'): string {
   // Both separators: a name from a Windows client may use backslashes, and basename() alone would keep them on POSIX.
   n = n.split(/[\\/]/).pop() ?? '';
   n = n.replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '_');
-  n = n.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
+  n = trimDotsAndSpaces(n);
   if (n === '' || n === '.' || n === '..') n = fallback;
   if (Buffer.byteLength(n) > 200) {
     const dot = n.lastIndexOf('.');
@@ -109,6 +109,20 @@ export function safeFileName(name: string, fallback = 'file'): string {
     n = `${n.slice(0, 120)}${ext}`;
   }
   return n;
+}
+
+const DOT_OR_SPACE = /[.\s]/;
+
+/**
+ * The name without leading and trailing dots and white space, in one pass. Not `/[.\s]+$/`: that regex retries from
+ * every dot of a long run, so its time grows with the run's length squared (50 000 dots: 1.6 s, a 1 MB name: minutes).
+ */
+function trimDotsAndSpaces(name: string): string {
+  let start = 0;
+  let end = name.length;
+  while (start < end && DOT_OR_SPACE.test(name[start]!)) start++;
+  while (end > start && DOT_OR_SPACE.test(name[end - 1]!)) end--;
+  return name.slice(start, end);
 }
 
 /** File name for the output: the message's own name when it has one, else `<msgId-or-code>.<ext from the mimetype>`. */
