@@ -1,5 +1,7 @@
-import { DingTalkError, LocalErrorCode, MAX_EXCERPT_CHARS, excerpt } from './errors';
+import { DingTalkError, LocalErrorCode, MAX_EXCERPT_CHARS, excerpt, scrubSecrets } from './errors';
 import { hintFor, scopesFromMessage } from './hints';
+import { htmlTitle, stripTags } from './markup';
+import { readCapped } from '../util/read-capped';
 
 /**
  * Reading DingTalk's answers: JSON or not, new-style `{requestid, code, message}` or legacy `{errcode, errmsg}`
@@ -23,6 +25,13 @@ export function header(headers: HeaderMap, name: string): string | undefined {
 }
 
 /**
+ * How much of a body that is not JSON is searched for a title or a quote. The quote is 120 characters and an error
+ * page's title sits in its first few hundred bytes; reading further only costs time on a body that may be 4 MB (the
+ * read limit) of junk.
+ */
+export const MAX_EXAMINED_CHARS = 16 * 1024;
+
+/**
  * The body as JSON, or a short quote of what came instead. `secrets` are replaced before anything is quoted
  * (a proxy may echo the request, access token included); pass them whenever the result may reach an error.
  */
@@ -33,12 +42,15 @@ export function parseBody(answer: RawAnswer, secrets: readonly string[] = []): P
     return { ok: true, value: JSON.parse(text) as unknown };
   } catch {
     const type = header(answer.headers, 'content-type')?.split(';')[0]?.trim() || 'no content type';
-    const title = /<title[^>]*>([^<]{1,120})<\/title>/i.exec(text)?.[1];
+    // Secrets are replaced before the cut, which could otherwise leave the first half of one at the end of `head`.
+    const head = scrubSecrets(text, secrets).slice(0, MAX_EXAMINED_CHARS);
+    const title = htmlTitle(head);
     // A successful answer in another format still carries what we asked for (the XML form of the token call holds
     // the access token, which we never parsed and so cannot scrub): quote only an HTML title from those.
-    const quotable = title ?? (answer.status >= 200 && answer.status < 300 ? undefined : text.replace(/<[^>]*>/g, ' '));
-    if (quotable === undefined) return { ok: false, reason: `${type} instead of JSON` };
-    return { ok: false, reason: `${type} instead of JSON ("${excerpt(quotable, secrets)}")` };
+    const quotable = title ?? (answer.status >= 200 && answer.status < 300 ? undefined : stripTags(head));
+    const quote = quotable === undefined ? '' : excerpt(quotable, secrets);
+    if (quote === '') return { ok: false, reason: `${type} instead of JSON` };
+    return { ok: false, reason: `${type} instead of JSON ("${quote}")` };
   }
 }
 
@@ -124,14 +136,5 @@ export function discard(body: { on(event: 'error', fn: () => void): unknown; des
 }
 
 export async function readText(body: AsyncIterable<unknown>, maxBytes: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    // Leaving the loop early ends the stream; the rest is not worth reading.
-    if (size > maxBytes) break;
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  return (await readCapped(body, maxBytes)).text;
 }

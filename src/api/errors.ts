@@ -33,6 +33,7 @@ export const LocalErrorCode = {
   Closed: 'ClientClosed',
   WebhookExpired: 'SessionWebhookExpired',
   DeliverFailed: 'CardDeliverFailed',
+  RateQueueFull: 'RateLimitQueueFull',
 } as const;
 
 export class DingTalkError extends Error {

@@ -56,6 +56,16 @@ export function tooLarge(endpoint: string, maxBytes: number, declared?: number):
   });
 }
 
+export function rateQueueFull(endpoint: string, queued: number, perSecond: number): DingTalkError {
+  return new DingTalkError({
+    status: 0,
+    code: LocalErrorCode.RateQueueFull,
+    endpoint,
+    message: `too many calls queued for DingTalk's rate limit: ${queued} calls to this API are already waiting for a slot (${perSecond} per second), so this one was not sent`,
+    hint: 'the flow sends faster than DingTalk accepts (20 calls per second per app and API): slow it down, e.g. with a delay node set to rate limit, or send to several users in one call',
+  });
+}
+
 export function closedError(endpoint: string): DingTalkError {
   return new DingTalkError({ status: 0, code: LocalErrorCode.Closed, endpoint, message: 'the OpenAPI client was closed (flow stopped or redeployed)' });
 }

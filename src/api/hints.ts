@@ -15,6 +15,36 @@ export interface ErrorFacts {
 
 const CONSOLE_PERMISSIONS = 'in the DingTalk developer console (开发者后台 → 权限管理), then publish a new app version';
 
+/**
+ * How much of a server message the patterns below look at. DingTalk's messages are a sentence or two; a keyword
+ * further in is not DingTalk's advice, and a card answer's message reaches here uncut (up to 4 MB).
+ */
+const MAX_HINT_MESSAGE_CHARS = 2_000;
+
+/**
+ * Whether the patterns match in this order on one line, which is what `a.*b.*c` asks. That regex backtracks in time
+ * growing with the text's length to the power of its `.*` count (20 KB of "robot not " took 14 s); this makes
+ * one forward pass per pattern. Each pattern is a global alternation of words none of which contains another, so
+ * the leftmost match also ends first and leaves the most room for the next pattern.
+ */
+function inOrderOnOneLine(text: string, patterns: readonly RegExp[]): boolean {
+  for (const line of text.split(/[\n\r\u2028\u2029]/)) {
+    let at = 0;
+    let found = true;
+    for (const pattern of patterns) {
+      pattern.lastIndex = at;
+      const match = pattern.exec(line);
+      if (match === null) {
+        found = false;
+        break;
+      }
+      at = match.index + match[0].length;
+    }
+    if (found) return true;
+  }
+  return false;
+}
+
 /** Throttling answers (protocol.md §6.1). These are retried; the hint is for when retries run out. */
 export function isThrottling(status: number, code: string | undefined): boolean {
   if (status === 429) return true;
@@ -39,7 +69,7 @@ export function permissionFor(endpoint: string): string | undefined {
 /** `应用尚未开通所需的权限：[qyapi_robot_sendmsg]` → `['qyapi_robot_sendmsg']`. */
 export function scopesFromMessage(message: string | undefined): string[] {
   if (!message) return [];
-  const bracket = /\[([A-Za-z0-9_.,\s]+)\]/.exec(message);
+  const bracket = /\[([A-Za-z0-9_.,\s]+)\]/.exec(message.slice(0, MAX_HINT_MESSAGE_CHARS));
   if (!bracket?.[1]) return [];
   return bracket[1]
     .split(',')
@@ -53,7 +83,7 @@ function isIpWhitelist(f: ErrorFacts): boolean {
   const code = lower(f.code);
   if (code.includes('ipnotinwhitelist') || code.includes('whitelist')) return true;
   const msg = f.message ?? '';
-  return /\bip\b.*(white|list|allow)|白名单|ip.?whitelist/i.test(msg);
+  return /白名单|ip.?whitelist/i.test(msg) || inOrderOnOneLine(msg, [/\bip\b/gi, /white|list|allow/gi]);
 }
 
 function isPermission(f: ErrorFacts): boolean {
@@ -69,7 +99,8 @@ function isBadCredentials(f: ErrorFacts): boolean {
   if (code === 'authfailed' || code.includes('invalidclient') || code.includes('appsecret') || code.includes('appkey')) return true;
   if (code === '40089' || code === '40001' || code === '40013') return true;
   if (f.endpoint.startsWith('/v1.0/oauth2/accessToken') && (f.status === 400 || f.status === 401 || f.status === 403)) return true;
-  return /invalid.*(appkey|appsecret|clientid|clientsecret)|鉴权失败/i.test(f.message ?? '');
+  const msg = f.message ?? '';
+  return msg.includes('鉴权失败') || inOrderOnOneLine(msg, [/invalid/gi, /appkey|appsecret|clientid|clientsecret/gi]);
 }
 
 function isInvalidToken(f: ErrorFacts): boolean {
@@ -82,8 +113,13 @@ function isWebhookExpired(f: ErrorFacts): boolean {
   return /session/i.test(f.message ?? '') && /(expire|invalid|not exist|过期|不存在|失效)/i.test(f.message ?? '');
 }
 
+function isRobotNotInGroup(msg: string): boolean {
+  return inOrderOnOneLine(msg, [/robot/gi, /not/gi, /in|exist/gi, /group/gi]) || inOrderOnOneLine(msg, [/机器人/g, /不在|未在/g, /群/g]);
+}
+
 /** Advice for one failure, or undefined when we have nothing better than DingTalk's own message. */
-export function hintFor(f: ErrorFacts): string | undefined {
+export function hintFor(facts: ErrorFacts): string | undefined {
+  const f = facts.message === undefined ? facts : { ...facts, message: facts.message.slice(0, MAX_HINT_MESSAGE_CHARS) };
   const code = f.code ?? '';
   const msg = f.message ?? '';
 
@@ -105,7 +141,7 @@ export function hintFor(f: ErrorFacts): string | undefined {
   if (code === 'invalidParameter.robotCode.auth') {
     return "robotCode does not belong to this app: use the app's robotCode (for internal apps it equals the ClientID/AppKey), shown in the developer console under 机器人";
   }
-  if (code === 'resource.unavailable' || code === 'invalid.openConversationId' || /robot.*not.*(in|exist).*group|机器人.*(不在|未在).*群/i.test(msg)) {
+  if (code === 'resource.unavailable' || code === 'invalid.openConversationId' || isRobotNotInGroup(msg)) {
     return 'the robot cannot post there: check that the robot is enabled and has been added to the group (群设置 → 机器人 → 添加机器人), and that openConversationId is the group conversationId';
   }
   if (code === 'invalidParameter.msgParam.invalid' || code === 'invalidParameter.msgKey.invalid') {

@@ -4,11 +4,11 @@ import { USER_AGENT } from '../version';
 import { createHttpDispatcher, resolveProxy } from '../util/proxy';
 import { silentLogger, systemClock, systemRandom, type Clock, type Logger, type RandomSource } from '../util/runtime';
 import { answerError, failureFacts, header, isFailureBody, parseBody, readText, type RawAnswer } from './answer';
-import { fetchFile, type DownloadedFile } from './download';
-import { closedError, errorCodeOf, networkError, unexpectedAnswer, withRetryNote } from './failures';
+import { downloadDeadlineMs, fetchFile, type DownloadedFile } from './download';
+import { closedError, errorCodeOf, networkError, rateQueueFull, unexpectedAnswer, withRetryNote } from './failures';
 import { DingTalkError, LocalErrorCode, redactUrl, scrubError, scrubSecrets } from './errors';
 import { DEFAULT_RETRY, decideRetry, type AttemptOutcome, type AttemptResult, type RetryOptions } from './retry';
-import { RateGate } from './rate-gate';
+import { MAX_QUEUED_CALLS, RateGate } from './rate-gate';
 import { TokenCache, type IssuedToken } from './token-cache';
 import { webhookRefusal } from './url-policy';
 import { describeThrown } from '../util/thrown';
@@ -33,6 +33,11 @@ export interface OpenApiClientOptions {
   dispatcher?: Dispatcher;
   /** Time allowed for the answer's headers and, separately, between body chunks. Default 15 s. */
   timeoutMs?: number;
+  /**
+   * Time allowed for a whole file download, retries and redirects included. Default: 5 min, or longer for a size
+   * limit above 20 MiB (64 KiB/s at the limit; see download.ts).
+   */
+  downloadTimeoutMs?: number;
   /** Shorthand for `retry.maxRetries`. Default 3. */
   maxRetries?: number;
   retry?: Partial<RetryOptions>;
@@ -121,12 +126,14 @@ export class OpenApiClient {
    */
   private readonly poolByOrigin = new Map<string, Dispatcher>();
   private readonly timeoutMs: number;
+  private readonly downloadTimeoutMs: number | undefined;
   private readonly retry: RetryOptions;
   private readonly logger: RequestLogger;
   private readonly random: RandomSource;
   private readonly allowedWebhookHosts: string[];
   private readonly tokens: TokenCache;
   private readonly gate: RateGate;
+  private readonly maxRequestsPerSecond: number;
   /** Tokens this client has seen, so that no error message can ever repeat one. */
   private readonly seenTokens: string[] = [];
   private readonly sleeps = new Set<PendingSleep>();
@@ -139,6 +146,7 @@ export class OpenApiClient {
     this.apiBase = (opts.apiBase?.trim() || DEFAULT_API_BASE).replace(/\/+$/, '');
     this.apiOrigin = originOf(this.apiBase);
     this.timeoutMs = opts.timeoutMs ?? 15_000;
+    this.downloadTimeoutMs = opts.downloadTimeoutMs;
     this.retry = { ...DEFAULT_RETRY, ...opts.retry, ...(opts.maxRetries === undefined ? {} : { maxRetries: opts.maxRetries }) };
     this.logger = opts.logger ?? silentLogger;
     this.clock = opts.clock ?? systemClock;
@@ -147,7 +155,8 @@ export class OpenApiClient {
     this.injectedDispatcher = opts.dispatcher;
     this.explicitProxy = opts.proxy;
     this.ca = opts.ca;
-    this.gate = new RateGate(opts.maxRequestsPerSecond ?? 20, () => this.clock.now());
+    this.maxRequestsPerSecond = opts.maxRequestsPerSecond ?? 20;
+    this.gate = new RateGate(this.maxRequestsPerSecond, () => this.clock.now());
     this.tokens = new TokenCache({
       fetch: () => this.fetchToken(),
       now: () => this.clock.now(),
@@ -206,10 +215,16 @@ export class OpenApiClient {
     }
   }
 
-  /** Fetches a short-lived file URL (no token sent), aborting as soon as the body grows past `maxBytes`. */
+  /**
+   * Fetches a short-lived file URL (no token sent), aborting as soon as the body grows past `maxBytes` or the
+   * download's deadline passes.
+   */
   async download(url: string, opts: { maxBytes: number }): Promise<DownloadedFile> {
     const endpoint = redactUrl(url);
     const urlSecrets = sessionKeysOf(url);
+    const deadlineMs = this.downloadTimeoutMs ?? downloadDeadlineMs(opts.maxBytes);
+    // A transport timeout like undici's own, so on real time: the injectable clock is for retry and pacing waits.
+    const deadline = AbortSignal.timeout(deadlineMs);
     try {
       return await this.withRetries({ method: 'GET', url, endpoint, auth: false, idempotent: true }, () =>
         fetchFile({
@@ -219,6 +234,9 @@ export class OpenApiClient {
           timeoutMs: this.timeoutMs,
           dispatcherFor: (u) => this.dispatcherFor(u),
           secrets: this.secrets(urlSecrets),
+          apiOrigin: this.apiOrigin,
+          signal: deadline,
+          deadlineMs,
         }),
       );
     } catch (err) {
@@ -327,6 +345,7 @@ export class OpenApiClient {
       if (token) this.rememberToken(token);
       // Only token-authenticated API calls count against DingTalk's per-API limit; webhooks and downloads do not.
       const pace = target.auth ? this.gate.reserve(target.endpoint) : 0;
+      if (pace === undefined) throw rateQueueFull(target.endpoint, MAX_QUEUED_CALLS, this.maxRequestsPerSecond);
       if (pace > 0) {
         this.logger.debug(`${target.method} ${target.endpoint}: waiting ${pace} ms to stay under the per-API rate limit`);
         await this.sleep(pace, target.endpoint);

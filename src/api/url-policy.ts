@@ -53,3 +53,46 @@ export function downloadRefusal(raw: string): string | undefined {
   if (url.username || url.password) return 'the download URL must not contain a user name or password';
   return undefined;
 }
+
+/**
+ * Where DingTalk's file storage lives: a file link on one of its hosts may hand over to another (a CDN, an OSS
+ * bucket). https only, like session webhooks.
+ */
+const FILE_STORAGE_DOMAINS = ['dingtalk.com', 'aliyuncs.com'];
+
+export interface RedirectPolicy {
+  /** The download URL DingTalk gave. */
+  first: string;
+  /** The URL that answered with the redirect. */
+  from: string;
+  /** Origin of the configured API base (the simulator's `http://127.0.0.1:<port>` in tests). */
+  apiOrigin: string;
+}
+
+/**
+ * Why a download's redirect is not followed, or undefined when it may be. The first URL came in DingTalk's own answer;
+ * a redirect is only what the file host says, and the request goes out from inside the user's network, so it may
+ * only go to the origin DingTalk named (scheme, host and port: the simulator's loopback port does not open every
+ * port on 127.0.0.1), the configured API base, or DingTalk's file storage over https. Never from https to http:
+ * the file and the link's signature would cross the network in clear. Names the host, never the query.
+ */
+export function redirectRefusal(raw: string, policy: RedirectPolicy): string | undefined {
+  const basic = downloadRefusal(raw);
+  if (basic) return `the download was redirected to an unusable URL: ${basic}`;
+  const to = new URL(raw);
+  const first = new URL(policy.first);
+  const from = new URL(policy.from);
+  // Every hop before `from` was https too if `from` is, so checking the last one is enough.
+  if (to.protocol === 'http:' && from.protocol === 'https:') {
+    return `refusing to follow the download's redirect from https to http (${to.host}): the file would travel unencrypted`;
+  }
+  if (to.origin === first.origin || to.origin === policy.apiOrigin) return undefined;
+  // http://host → https://host (default ports) is the same server, better protected.
+  if (to.protocol === 'https:' && first.protocol === 'http:' && to.hostname === first.hostname && to.port === '' && first.port === '') return undefined;
+  const host = to.hostname.toLowerCase();
+  if (to.protocol === 'https:' && FILE_STORAGE_DOMAINS.some((d) => host === d || host.endsWith(`.${d}`))) return undefined;
+  return (
+    `refusing to follow the download's redirect to ${to.host}: a file link may only redirect within ${first.host}, ` +
+    `to the API base or to DingTalk's file storage (https, ${FILE_STORAGE_DOMAINS.map((d) => `*.${d}`).join(', ')})`
+  );
+}

@@ -66,12 +66,26 @@ export function safeFileName(name: string, fallback = 'file'): string {
   // Both separators: a name from a Windows client may use backslashes, and basename() alone would keep them on POSIX.
   n = n.slice(Math.max(n.lastIndexOf('/'), n.lastIndexOf('\\')) + 1);
   n = n.replace(FORMAT_CHARS, '').replace(UNSAFE_CHARS, '_');
-  n = n.replace(/^[.\s]+/, '').replace(/[.\s]+$/, '');
+  n = trimDotsAndSpaces(n);
   if (n === '') n = fallback;
   if (Buffer.byteLength(n) <= FILE_NAME_MAX_BYTES) return n;
   const dot = n.lastIndexOf('.');
   const ext = dot > 0 && EXTENSION.test(n.slice(dot)) ? n.slice(dot) : '';
   const stem = ext ? n.slice(0, dot) : n;
-  const cut = cutToBytes(stem, FILE_NAME_MAX_BYTES - Buffer.byteLength(ext)).replace(/[.\s]+$/, '');
+  const cut = trimDotsAndSpaces(cutToBytes(stem, FILE_NAME_MAX_BYTES - Buffer.byteLength(ext)));
   return `${cut || fallback}${ext}`;
+}
+
+const DOT_OR_SPACE = /[.\s]/;
+
+/**
+ * The name without leading and trailing dots and white space, in one pass. Not `/[.\s]+$/`: that regex retries from
+ * every dot of a long run, so its time grows with the run's length squared (50 000 dots: 1.6 s, a 1 MB name: minutes).
+ */
+function trimDotsAndSpaces(name: string): string {
+  let start = 0;
+  let end = name.length;
+  while (start < end && DOT_OR_SPACE.test(name[start]!)) start++;
+  while (end > start && DOT_OR_SPACE.test(name[end - 1]!)) end--;
+  return name.slice(start, end);
 }

@@ -33,6 +33,15 @@ export interface ConnectionOptions {
 /** How long a polite close may take before the socket is terminated. */
 const CLOSE_GRACE_MS = 1000;
 
+/**
+ * The largest frame accepted from DingTalk. Real frames are a few KB; the largest legitimate ones are robot messages
+ * with long or rich text and card callbacks with form data, well under 1 MiB even for 100 000 characters of text
+ * escaped twice (frame JSON around the data JSON). ws's own default, 100 MiB, would let one frame hold that much
+ * memory per socket. A larger frame is refused from its header, before its payload is buffered: ws closes the
+ * socket with 1009 and the client reconnects.
+ */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+
 let nextId = 1;
 
 /**
@@ -92,6 +101,7 @@ export class StreamConnection {
           // The peer is DingTalk over TLS; JSON.parse rejects garbage anyway, so the extra UTF-8 pass is skipped.
           skipUTF8Validation: true,
           followRedirects: false,
+          maxPayload: MAX_FRAME_BYTES,
         });
       } catch (err) {
         reject(this.describe('could not be opened', err));
@@ -134,7 +144,7 @@ export class StreamConnection {
           return;
         }
         // ws may report an error (TLS failure, reset) without a later close: end it now so the owner hears of it.
-        this.kill(this.describe('failed', err));
+        this.kill(isTooLarge(err) ? this.tooLarge() : this.describe('failed', err));
       });
       ws.on('close', (code, reason) => {
         this.stopTimers();
@@ -243,11 +253,25 @@ export class StreamConnection {
     }
   }
 
+  private tooLarge(): Error {
+    return new Error(
+      `DingTalk sent a frame larger than ${MAX_FRAME_BYTES / 1024 / 1024} MiB (the limit for one Stream frame) on ${this.origin}: ` +
+        'the frame was dropped unread and the connection closed (1009); reconnecting. The frame is not acked, so ' +
+        'DingTalk may push it a few more times, each costing a reconnect. Real frames are a few KB: if this repeats, ' +
+        'check what sends such large messages or callbacks to the app.',
+    );
+  }
+
   private describe(what: string, err: unknown): Error {
     const message = err instanceof Error ? err.message : String(err);
     // Errors from ws/net can echo the request URL; the ticket must never leak into a log.
     return new Error(`The WebSocket to ${this.origin} ${what}: ${message.replace(/ticket=[^&\s"']*/g, 'ticket=***')}`);
   }
+}
+
+/** ws's error for a frame over maxPayload (it then closes the socket with 1009). */
+function isTooLarge(err: unknown): boolean {
+  return (err as { code?: unknown } | undefined)?.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH';
 }
 
 function safeOrigin(url: string): string {

@@ -1,9 +1,17 @@
 import { request, type Dispatcher } from 'undici';
 import { GatewayOpenResponseSchema, type GatewayOpenResponse, type Subscription } from './frames';
 import type { Clock } from '../util/runtime';
+import { readCapped } from '../util/read-capped';
 import { excerpt } from '../util/secrets';
 
 export const GATEWAY_PATH = '/v1.0/gateway/connections/open';
+
+/**
+ * How much of the gateway's answer is read. A ticket answer is about 300 bytes and DingTalk's error objects under
+ * 1 KB; a proxy's HTML error page may take some tens of KB, and its status alone says enough. Without a limit the
+ * whole answer sits in memory (a 700 MB answer took 777 MB), once per reconnect attempt.
+ */
+export const MAX_GATEWAY_ANSWER_BYTES = 64 * 1024;
 
 export interface GatewayRequest {
   apiBase: string;
@@ -68,7 +76,16 @@ export async function openTicket(req: GatewayRequest): Promise<GatewayOpenRespon
       headersTimeout: req.timeoutMs,
       bodyTimeout: req.timeoutMs,
     });
-    const text = await res.body.text();
+    const { text, truncated } = await readCapped(res.body, MAX_GATEWAY_ANSWER_BYTES);
+    if (res.statusCode === 200 && truncated) {
+      throw new GatewayError(
+        `The DingTalk gateway (${originOf(url)}) answered HTTP 200 with more than ${MAX_GATEWAY_ANSWER_BYTES / 1024} KiB, ` +
+          'which is not a ticket (those are a few hundred bytes); the rest was not read; will retry. ' +
+          'Check that the API base URL points at DingTalk and that no proxy answers in its place.',
+        200,
+        false,
+      );
+    }
     if (res.statusCode === 200) return parseTicket(text);
     throw refusal(res.statusCode, text, url, req.clientSecret);
   } catch (err) {

@@ -18,7 +18,7 @@ import {
   UpdateCardInputSchema,
   WebhookMessageSchema,
 } from '../../src/api/schemas';
-import { downloadRefusal, webhookRefusal } from '../../src/api/url-policy';
+import { downloadRefusal, redirectRefusal, webhookRefusal } from '../../src/api/url-policy';
 
 function invalid(fn: () => unknown): DingTalkError {
   try {
@@ -122,5 +122,23 @@ describe('api/url-policy', () => {
     assert.equal(downloadRefusal('https://oss.example/x?sig=1'), undefined);
     assert.match(downloadRefusal('file:///etc/passwd') ?? '', /only http\(s\)/);
     assert.match(downloadRefusal('ftp://x/y') ?? '', /only http\(s\)/);
+  });
+
+  it('follows download redirects only within the origin DingTalk named, to the API base or to its file storage over https', () => {
+    const from = (first: string) => ({ first, from: first, apiOrigin: 'http://127.0.0.1:3000' });
+    const sim = from('http://127.0.0.1:3000/sim/files/a.file');
+    assert.equal(redirectRefusal('http://127.0.0.1:3000/sim/files/b.file', sim), undefined);
+    assert.match(redirectRefusal('http://127.0.0.1:3001/latest/meta-data/', sim) ?? '', /redirect to 127\.0\.0\.1:3001/);
+    assert.match(redirectRefusal('http://169.254.169.254/latest/meta-data/', sim) ?? '', /redirect to 169\.254\.169\.254/);
+    assert.match(redirectRefusal('https://127.0.0.1:3443/x', sim) ?? '', /refusing/, 'an https port of the same loopback host is another service');
+    const down = from('https://down.dingtalk.com/ddmedia/x?sig=1');
+    assert.equal(redirectRefusal('https://static.dingtalk.com/x', down), undefined);
+    assert.equal(redirectRefusal('https://bucket.oss-cn-hangzhou.aliyuncs.com/x?Signature=s', down), undefined);
+    assert.match(redirectRefusal('http://bucket.oss-cn-hangzhou.aliyuncs.com/x', down) ?? '', /from https to http/);
+    assert.match(redirectRefusal('https://aliyuncs.com.evil.example/x', down) ?? '', /refusing/);
+    assert.match(redirectRefusal('https://evil.example/x?sig=topsecret', down) ?? '', /redirect to evil\.example/);
+    assert.doesNotMatch(redirectRefusal('https://evil.example/x?sig=topsecret', down) ?? '', /topsecret/);
+    assert.equal(redirectRefusal('https://files.example/x', from('http://files.example/x')), undefined, 'an upgrade of the same host to https');
+    assert.match(redirectRefusal('gopher://x/', down) ?? '', /only http\(s\)/);
   });
 });

@@ -194,6 +194,7 @@ describe('an unauthenticated http in request cannot end Node-RED', function () {
       { id: 'tab1', type: 'tab', label: 'hostile' },
       { id: 'app1', type: 'dingtalk-stream-app', name: 'sim', apiBase: sim.apiBase, robotCode: '', proxy: '' },
       { id: 'in1', z: 'tab1', type: 'http in', url: '/send', method: 'post', upload: false, wires: [['send1']] },
+      { id: 'ready1', z: 'tab1', type: 'http in', url: '/ready', method: 'get', upload: false, wires: [['res1']] },
       { id: 'send1', z: 'tab1', type: 'dingtalk-send', app: 'app1', target: 'users', userIds: 'alice', msgType: 'text', wires: [['res1']] },
       { id: 'res1', z: 'tab1', type: 'http response', statusCode: '', headers: {}, wires: [] },
       { id: 'catch1', z: 'tab1', type: 'catch', scope: null, uncaught: false, wires: [['fail1']] },
@@ -209,6 +210,15 @@ describe('an unauthenticated http in request cannot end Node-RED', function () {
       },
     ];
     red = await startNodeRedProcess(flows, { app1: { clientId: SIMULATOR_APP.clientId, clientSecret: SIMULATOR_APP.clientSecret } });
+    // The runtime answers HTTP before its flows have registered their routes: wait for the flow's own endpoint.
+    for (let i = 0; i < 200; i++) {
+      const res = await request(`${red.url}/ready`).catch(() => undefined);
+      const status = res?.statusCode;
+      await res?.body.dump();
+      if (status === 200) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`the flows did not start within 20 s:\n${red.stderr()}`);
   });
 
   after(async () => {
