@@ -1,6 +1,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { isCardResponder, parseCardAnswer } from './shared/card-callback';
 import { guardInput } from './shared/guard';
+import { translator } from './shared/i18n';
 
 type CardResponseConfig = NodeDef;
 
@@ -8,6 +9,7 @@ export = function (RED: NodeAPI): void {
   function DingTalkCardResponseNode(this: Node, config: CardResponseConfig): void {
     RED.nodes.createNode(this, config);
     const node = this;
+    const t = translator(RED, 'dingtalk-card-response');
 
     node.on(
       'input',
@@ -28,7 +30,7 @@ export = function (RED: NodeAPI): void {
         }
         send(msg);
         done();
-      }),
+      }, t),
     );
   }
 

@@ -8,7 +8,7 @@
 import { strict as assert } from 'node:assert';
 import { request } from 'undici';
 import { DingTalkSimulator, SIMULATOR_APP } from '../../src/simulator';
-import { loadAction, useNodeRedWithSimulator, type ActionFlow } from '../nodes/support';
+import { Inbox, TAB, appConfig, appModule, helper, loadAction, simCredentials, useNodeRedWithSimulator, type ActionFlow } from '../nodes/support';
 import { startNodeRedProcess, type NodeRedProcess } from './node-red-process';
 import { CrashGuard } from './support';
 
@@ -179,6 +179,38 @@ describe('hostile msg values never escape a node, and every message ends exactly
     assert.equal(error['topic'], 'kept');
     assert.match(String(error['payload']), /not copyable: payload/);
     assert.equal(guard.escaped.length, 0, guard.describe());
+  });
+});
+
+describe('a msg Node-RED cannot copy for a second wire', function () {
+  const env = useNodeRedWithSimulator();
+
+  it('ends in done(err) that says so, not in an exception, after DingTalk got the message', async () => {
+    const guard = new CrashGuard().install();
+    try {
+      await helper.load(
+        [appModule, sendNode],
+        [
+          TAB,
+          appConfig(env.sim),
+          { id: 'send', z: TAB.id, type: 'dingtalk-send', app: 'app1', target: 'users', userIds: 'alice', wires: [['a', 'b']] },
+          { id: 'a', z: TAB.id, type: 'helper' },
+          { id: 'b', z: TAB.id, type: 'helper' },
+          { id: 'catcher', z: TAB.id, type: 'catch', scope: null, uncaught: false, wires: [['errs']] },
+          { id: 'errs', z: TAB.id, type: 'helper' },
+        ],
+        simCredentials(),
+      );
+      const errors = new Inbox(helper.getNode('errs')!);
+      // Only the msg's own extra property is deep: the send itself is valid, copying the msg for wire "b" is not.
+      helper.getNode('send')!.receive({ payload: 'hello', extra: deeplyNested() });
+      const caught = await errors.nth(1);
+      assert.match(String(caught['error'].message), /Could not pass the message on/);
+      assert.equal(env.sim.requests.filter((r) => r.path === '/v1.0/robot/oToMessages/batchSend').length, 1);
+      assert.equal(guard.escaped.length, 0, guard.describe());
+    } finally {
+      guard.uninstall();
+    }
   });
 });
 
