@@ -19,6 +19,7 @@ const CORE_MODULES: unknown[] = [
   require(`${CORE}/common/21-debug.js`),
   require(`${CORE}/common/90-comment.js`),
   require(`${CORE}/function/10-function.js`),
+  require(`${CORE}/function/89-delay.js`),
   require(`${CORE}/function/10-switch.js`),
   require(`${CORE}/function/15-change.js`),
   require(`${CORE}/function/80-template.js`),
@@ -331,7 +332,11 @@ describe('example flows (actions and round trips)', function () {
       assert.ok(card.deliveries.some((d) => d.spaceType === 'IM_ROBOT' && d.spaceId === 'manager4711'), `delivered to the approver: ${JSON.stringify(card.deliveries)}`);
 
       const click = env.sim.cardCallback({ outTrackId: 'approval-proc-1', userId: 'manager4711', params: { action: 'agree' } });
-      await click.acked;
+      const ack = await click.acked;
+      assert.equal(ack.timedOut, undefined, 'answered within DingTalk\'s 2 s');
+      assert.deepEqual(env.sim.card('approval-proc-1')!.cardParamMap, { title: '请假', applicant: 'applicant1', status: '处理中…', decidedBy: 'manager4711' });
+      // The slow part updates the card afterwards, as DingTalk's card docs advise.
+      await env.sim.waitForSent((s) => s.kind === 'card' && s.action === 'update' && s.outTrackId === 'approval-proc-1');
       assert.deepEqual(env.sim.card('approval-proc-1')!.cardParamMap, { title: '请假', applicant: 'applicant1', status: '已同意', decidedBy: 'manager4711' });
     });
 
@@ -342,6 +347,7 @@ describe('example flows (actions and round trips)', function () {
       await env.sim.cardCallback({ outTrackId: 'approval-proc-2', userId: 'manager4711', params: { action: 'maybe' } }).acked;
       assert.equal(env.sim.card('approval-proc-2')!.cardParamMap['status'], '待审批');
       await env.sim.cardCallback({ outTrackId: 'approval-proc-2', userId: 'manager4711', params: { action: 'refuse' } }).acked;
+      await env.sim.waitForSent((s) => s.kind === 'card' && s.action === 'update' && s.outTrackId === 'approval-proc-2');
       assert.deepEqual(env.sim.card('approval-proc-2')!.cardParamMap, { title: '报销', applicant: 'applicant2', status: '已拒绝', decidedBy: 'manager4711' });
     });
 
