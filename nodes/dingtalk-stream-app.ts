@@ -5,17 +5,19 @@ import { OpenApiClient } from '../src/api/http';
 import { OURS } from '../src/contract';
 import { DEFAULT_TIMING, StreamClient } from '../src/stream/client';
 import type { StateChange, StreamClientApi, StreamTiming } from '../src/stream/types';
-import { resolveProxy } from '../src/util/proxy';
+import { proxyFromEnv } from '../src/util/proxy';
+import { ProxySettingError, proxyUrlOf, type ProxyProblem } from '../src/util/proxy-url';
 import type { Logger } from '../src/util/runtime';
+import { scrubSecrets } from '../src/util/secrets';
 import { USER_AGENT } from '../src/version';
 import { withBudget } from './shared/budget';
-import { APP_NODE_TYPE, findApp, type AppNeeds, type DingTalkAppNode } from './shared/app-node';
-import { pickSecret, resolveEnvReference } from './shared/credentials';
+import { APP_NODE_TYPE, type AppNeeds, type DingTalkAppNode } from './shared/app-node';
+import { appSettings, type AppCredentials, type AppProperties, type AppSettings } from './shared/app-settings';
+import { resolveEnvReference } from './shared/credentials';
 import { claimClientId, describeApps, releaseClientId } from './shared/duplicate-apps';
 import { configErrorStatus, readyStatus, statusForStreamState, type Translate } from './shared/status';
 import { testConnection } from './shared/test-connection';
-
-const DEFAULT_API_BASE = 'https://api.dingtalk.com';
+import { TestRequestSchema, planConnectionTest, type SavedApp } from './shared/test-request';
 /** Node-RED gives a node 15 s to close; we stop waiting for DingTalk well before. */
 const CLOSE_BUDGET_MS = 5000;
 /**
@@ -25,15 +27,18 @@ const CLOSE_BUDGET_MS = 5000;
  */
 const USERS_CLOSE_WAIT_MS = 3000;
 
-interface AppConfig extends NodeDef {
-  apiBase?: string;
+interface AppConfig extends NodeDef, AppProperties {
   robotCode?: string;
-  proxy?: string;
 }
 
-interface AppCredentials {
-  clientId?: string;
-  clientSecret?: string;
+type ConfigProblem = 'noCredentials' | 'badApiBase' | 'badProxy';
+
+interface ProxyFault {
+  problem: ProxyProblem;
+  /** The setting with any user name / password replaced by ***. */
+  shown: string;
+  /** The environment variable it came from; undefined for the Proxy field. */
+  variable?: string;
 }
 
 interface User {
@@ -69,6 +74,31 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
+/** A Proxy field that cannot be used, or else an unusable HTTPS_PROXY / HTTP_PROXY for this API base. */
+function proxyFault(settings: AppSettings): ProxyFault | undefined {
+  if (settings.proxy) return settings.proxy.ok ? undefined : { problem: settings.proxy.problem, shown: settings.proxy.shown };
+  if (!isHttpUrl(settings.apiBase)) return undefined;
+  try {
+    proxyFromEnv(settings.apiBase);
+    return undefined;
+  } catch (error) {
+    if (error instanceof ProxySettingError) return { problem: error.problem, shown: error.shown, variable: error.variable };
+    throw error;
+  }
+}
+
+/** What "Test connection" compares a request with: the settings of the app as deployed. */
+function savedAppOf(settings: AppSettings): SavedApp {
+  const proxy = settings.proxy;
+  return {
+    apiBase: settings.apiBase,
+    proxyOrigin: proxy === undefined ? '' : proxy.ok ? proxy.parts.origin : null,
+    clientId: settings.clientId,
+    clientSecret: settings.clientSecret,
+    proxyPassword: proxy?.ok ? proxy.parts.password : '',
+  };
+}
+
 function needsStream(needs: AppNeeds): boolean {
   return Boolean(needs.robot || needs.events || needs.card);
 }
@@ -87,34 +117,52 @@ export = function (RED: NodeAPI): void {
     return Object.values(logging ?? {}).some((target) => target?.level === 'debug' || target?.level === 'trace');
   })();
 
-  function loggerFor(node: Node): Logger & { isDebugEnabled: () => boolean } {
+  /** Passwords never reach the log, whatever a library puts in a message. */
+  function loggerFor(node: Node, hidden: readonly string[]): Logger & { isDebugEnabled: () => boolean } {
+    const clean = (message: string): string => scrubSecrets(message, hidden);
     return {
       isDebugEnabled: () => debugWanted,
-      debug: (message) => node.debug(message),
-      info: (message) => node.log(message),
-      warn: (message) => node.warn(message),
-      error: (message) => node.error(message),
+      debug: (message) => node.debug(clean(message)),
+      info: (message) => node.log(clean(message)),
+      warn: (message) => node.warn(clean(message)),
+      error: (message) => node.error(clean(message)),
     };
   }
+
+  /** The settings of each running app, for "Test connection" requests naming it. */
+  const deployed = new Map<string, SavedApp>();
 
   function DingTalkStreamAppNode(this: Node<AppCredentials>, config: AppConfig): void {
     RED.nodes.createNode(this, config);
     const node = this as Node<AppCredentials> & {
       -readonly [K in keyof DingTalkAppNode]: DingTalkAppNode[K];
     };
-    const credentials = node.credentials ?? {};
-    const clientId = (credentials.clientId ?? '').trim();
-    const clientSecret = (credentials.clientSecret ?? '').trim();
-    const apiBase = (config.apiBase ?? '').trim() || DEFAULT_API_BASE;
+    const credentials: AppCredentials = (node.credentials ??= {});
+    const settings = appSettings(config, credentials);
+    const { clientId, clientSecret, apiBase } = settings;
+    const badProxy = proxyFault(settings);
     // An explicit proxy wins, else HTTPS_PROXY / NO_PROXY decide (src/util/proxy.ts).
-    const proxy = resolveProxy((config.proxy ?? '').trim() || undefined, apiBase);
+    const proxyParts = settings.proxy?.ok ? settings.proxy.parts : undefined;
+    const proxy = proxyParts ? proxyUrlOf(proxyParts) : undefined;
+    const hidden = [clientSecret, proxyParts?.password ?? '', encodeURIComponent(proxyParts?.password ?? '')];
+    if (settings.proxy?.ok && settings.proxy.userinfoInUrl) {
+      // A flow from before the Proxy user / password credentials: it keeps working, and the password joins the
+      // credentials in memory so every text built from them (appSecrets) is scrubbed of it too.
+      if (!credentials.proxyUser && !credentials.proxyPassword) {
+        credentials.proxyUser = settings.proxy.parts.user;
+        credentials.proxyPassword = settings.proxy.parts.password;
+      }
+      node.warn(t('dingtalk-stream-app.warn.proxyCredentialsInUrl', { app: nodeLabel(node) }));
+    }
+    const mySaved = savedAppOf(settings);
+    deployed.set(node.id, mySaved);
     node.apiBase = apiBase;
     node.robotCode = (config.robotCode ?? '').trim() || clientId;
     const { stream: timing, usersCloseWaitMs } = timingFromSettings(RED);
     node.callbackDeadlineMs = Math.min(timing?.callbackDeadlineMs ?? DEFAULT_TIMING.callbackDeadlineMs, OURS.cardCallbackAckMs);
 
     const users = new Map<string, User>();
-    const logger = loggerFor(node);
+    const logger = loggerFor(node, hidden);
     let api: OpenApiClient | undefined;
     let stream: StreamClient | undefined;
     let streamClosing: Promise<void> | undefined;
@@ -131,11 +179,21 @@ export = function (RED: NodeAPI): void {
     };
 
     /** A configuration the app cannot work with: shown on every node instead of retrying forever. */
-    const configProblem = (): 'noCredentials' | 'badApiBase' | undefined => {
+    const configProblem = (): ConfigProblem | undefined => {
       if (!clientId || !clientSecret) return 'noCredentials';
       if (!isHttpUrl(apiBase)) return 'badApiBase';
+      if (badProxy) return 'badProxy';
       return undefined;
     };
+
+    const problemSubstitutions = (): Record<string, string> => ({
+      apiBase,
+      proxy: badProxy?.shown ?? '',
+      reason: badProxy ? t(`dingtalk-stream-app.proxyProblem.${badProxy.problem}`) : '',
+      source: badProxy?.variable ? t('dingtalk-stream-app.proxySource.env', { name: badProxy.variable }) : t('dingtalk-stream-app.proxySource.field'),
+    });
+
+    if (badProxy) node.error(t('dingtalk-stream-app.errors.badProxy', problemSubstitutions()));
 
     /**
      * Nodes that use the stream show its state; the others (action nodes) get only a configuration problem or
@@ -143,9 +201,10 @@ export = function (RED: NodeAPI): void {
      */
     const currentStatus = (needs: AppNeeds): NodeStatus => {
       const problem = configProblem();
-      if (problem) return configErrorStatus(t(`dingtalk-stream-app.status.${problem}`));
+      if (problem) return configErrorStatus(t(`dingtalk-stream-app.status.${problem}`, problemSubstitutions()));
       if (!needsStream(needs)) return readyStatus(t);
-      return statusForStreamState(stream ? (lastState ?? { state: stream.state }) : { state: 'idle' }, t);
+      const status = statusForStreamState(stream ? (lastState ?? { state: stream.state }) : { state: 'idle' }, t);
+      return status.text ? { ...status, text: scrubSecrets(status.text, hidden) } : status;
     };
 
     const fanOut = (): void => {
@@ -165,7 +224,7 @@ export = function (RED: NodeAPI): void {
 
     function requireCredentials(): void {
       const problem = configProblem();
-      if (problem) throw new Error(t(`dingtalk-stream-app.errors.${problem}`, { apiBase }));
+      if (problem) throw new Error(t(`dingtalk-stream-app.errors.${problem}`, problemSubstitutions()));
     }
 
     node.getApi = (): OpenApiClient => {
@@ -257,6 +316,7 @@ export = function (RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      if (deployed.get(node.id) === mySaved) deployed.delete(node.id);
       RED.events.off('flows:started', onFlowsStarted);
       // Users closing at the same moment may still need the clients (open card streams); a user that never
       // deregisters only delays the close by the bound.
@@ -273,56 +333,78 @@ export = function (RED: NodeAPI): void {
     credentials: {
       clientId: { type: 'text' },
       clientSecret: { type: 'password' },
+      proxyUser: { type: 'text' },
+      proxyPassword: { type: 'password' },
     },
   });
 
   /**
    * "Test connection" in the config dialog. Uses what the dialog sends; a secret left unchanged arrives as the
-   * placeholder and is taken from the saved credentials of the node being edited. Answers never echo the secret.
+   * placeholder and is taken from the saved credentials of the app being edited, but only for where that app sends
+   * it (shared/test-request.ts). Answers never echo a secret, nor what a server other than DingTalk answered.
    */
-  const TestRequestSchema = z.object({
-    id: z.string().optional(),
-    clientId: z.string().optional(),
-    clientSecret: z.string().optional(),
-    apiBase: z.string().optional(),
-    proxy: z.string().optional(),
-  });
-
   RED.httpAdmin.post(
     '/dingtalk-stream-app/test',
     RED.auth.needsPermission('dingtalk-stream-app.write'),
     (req: Request, res: Response) => {
+      // A form post needs no CORS preflight, so any web page could send one to an editor without adminAuth.
+      if (!req.is('application/json')) {
+        res.status(415).json({ ok: false, checks: [], error: 'Test connection accepts only JSON requests (Content-Type: application/json), as the editor sends them.' });
+        return;
+      }
       const parsed = TestRequestSchema.safeParse(req.body ?? {});
       if (!parsed.success) {
-        res.status(400).json({ ok: false, checks: [], error: 'Bad request: expected JSON { id?, clientId, clientSecret, apiBase?, proxy? }.' });
+        res.status(400).json({ ok: false, checks: [], error: 'Bad request: expected JSON { id?, clientId, clientSecret, apiBase?, proxy?, proxyUser?, proxyPassword? }.' });
         return;
       }
       const body = parsed.data;
-      const saved = savedCredentials(body.id);
-      const clientId = body.clientId ? resolveEnvReference(body.clientId).trim() : (saved.clientId ?? '');
-      const clientSecret = pickSecret(body.clientSecret, saved.clientSecret).trim();
-      testConnection({
-        clientId,
-        clientSecret,
-        apiBase: resolveEnvReference(body.apiBase ?? '').trim() || DEFAULT_API_BASE,
-        proxy: (body.proxy ?? '').trim() || undefined,
-      }).then(
+      const found = savedApp(body.id);
+      if (found.kind === 'other') {
+        res.status(400).json({
+          ok: false,
+          checks: [],
+          error: `Node ${body.id} is not a DingTalk app configuration (${APP_NODE_TYPE}): Test connection uses no credentials of other nodes.`,
+        });
+        return;
+      }
+      const plan = planConnectionTest(body, found.kind === 'app' ? found.saved : undefined);
+      if (!plan.ok) {
+        res.status(400).json({ ok: false, checks: [], error: plan.error });
+        return;
+      }
+      testConnection(plan.input).then(
         (result) => res.json(result),
         () => res.status(500).json({ ok: false, checks: [] }),
       );
     },
   );
 
-  /** Credentials of a deployed app node (env references already resolved by the runtime), else the stored ones. */
-  function savedCredentials(id: string | undefined): AppCredentials {
-    if (!id) return {};
-    const live = findApp(RED, id) as (DingTalkAppNode & { credentials?: AppCredentials }) | null;
-    if (live?.credentials) return live.credentials;
-    const stored = RED.nodes.getCredentials(id) as AppCredentials | undefined;
-    if (!stored) return {};
-    return {
-      clientId: stored.clientId ? resolveEnvReference(stored.clientId) : undefined,
-      clientSecret: stored.clientSecret ? resolveEnvReference(stored.clientSecret) : undefined,
+  type Lookup = { kind: 'none' } | { kind: 'other' } | { kind: 'app'; saved: SavedApp };
+
+  /**
+   * The deployed app `id` names: the running node's settings (env references resolved by the runtime), else those of
+   * the deployed flow (an app on a disabled flow has no running node). Any other node type is refused by the caller.
+   */
+  function savedApp(id: string | undefined): Lookup {
+    if (!id) return { kind: 'none' };
+    const live = RED.nodes.getNode(id) as Node | null;
+    if (live && live.type !== APP_NODE_TYPE) return { kind: 'other' };
+    const running = live ? deployed.get(id) : undefined;
+    if (running) return { kind: 'app', saved: running };
+    let definition: (NodeDef & AppProperties) | undefined;
+    RED.nodes.eachNode((n) => {
+      if (n.id === id) definition = n as NodeDef & AppProperties;
+    });
+    if (!definition) return { kind: 'none' };
+    if (definition.type !== APP_NODE_TYPE) return { kind: 'other' };
+    const stored = (RED.nodes.getCredentials(id) ?? {}) as Record<string, unknown>;
+    const resolved = (v: unknown): string | undefined => (typeof v === 'string' ? resolveEnvReference(v) : undefined);
+    const credentials: AppCredentials = {
+      clientId: resolved(stored['clientId']),
+      clientSecret: resolved(stored['clientSecret']),
+      proxyUser: resolved(stored['proxyUser']),
+      proxyPassword: resolved(stored['proxyPassword']),
     };
+    return { kind: 'app', saved: savedAppOf(appSettings({ apiBase: resolved(definition.apiBase), proxy: resolved(definition.proxy) }, credentials)) };
   }
 };

@@ -1,14 +1,20 @@
 /**
  * Credentials as the "Test connection" button sends them. Node-RED resolves `${ENV_VAR}` in a deployed node's
- * credentials itself (runtime createNode -> mapEnvVarProperties, whole-value form only); typed-in values
- * reach the admin endpoint unresolved, so the endpoint resolves them the same way.
+ * properties and credentials itself (runtime createNode -> mapEnvVarProperties, whole-value form only); typed-in
+ * values reach the admin endpoint unresolved, so the endpoint resolves them the same way, in the fields and for the
+ * destinations test-request.ts allows.
  */
 const ENV_REFERENCE = /^\$\{(\S+)\}$/;
 
 export function resolveEnvReference(value: string, env: NodeJS.ProcessEnv = process.env): string {
-  const match = ENV_REFERENCE.exec(value.trim());
-  if (!match) return value;
-  return env[match[1] ?? ''] ?? '';
+  const name = envReferenceName(value);
+  if (name === undefined) return value;
+  return env[name] ?? '';
+}
+
+/** `NAME` when the whole value is `${NAME}`, else undefined. */
+export function envReferenceName(value: string): string | undefined {
+  return ENV_REFERENCE.exec(value.trim())?.[1];
 }
 
 /** The editor's placeholder for a password credential that was not changed in the dialog. */

@@ -1,10 +1,12 @@
 import type { Dispatcher } from 'undici';
-import { openTicket } from '../../src/stream/gateway';
+import { GatewayError, openTicket } from '../../src/stream/gateway';
 import { systemClock } from '../../src/util/runtime';
-import { scrubSecrets } from '../../src/api/errors';
+import { DingTalkError, LocalErrorCode, scrubSecrets } from '../../src/api/errors';
 import { OpenApiClient } from '../../src/api/http';
+import { isDingTalkUrl } from '../../src/api/url-policy';
 import { USER_AGENT } from '../../src/version';
 import { createHttpDispatcher, resolveProxy } from '../../src/util/proxy';
+import { parseProxyUrl } from '../../src/util/proxy-url';
 
 /**
  * What the editor's "Test connection" button checks: the two calls an app makes before anything works —
@@ -16,6 +18,7 @@ export interface ConnectionTestInput {
   clientId: string;
   clientSecret: string;
   apiBase: string;
+  /** Proxy URL, user name and password included (encoded); undefined: HTTPS_PROXY / NO_PROXY decide. */
   proxy?: string;
   timeoutMs?: number;
 }
@@ -39,6 +42,36 @@ const DEFAULT_TIMEOUT_MS = 8000;
 function reasonOf(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
+}
+
+const CREDENTIALS_HINT =
+  'HTTP 401 or 403 from a DingTalk simulator or gateway means the app credentials were refused: check the ClientID (AppKey) ' +
+  'and ClientSecret (AppSecret) in the DingTalk developer console.';
+
+/**
+ * What a server that is not DingTalk answered, without a word of its answer: the button must not become a way to read
+ * pages of other (intranet) servers through Node-RED. Status and body type only; undefined when nothing was answered
+ * (the message is then our own: unreachable, timeout, refused tunnel).
+ */
+export function foreignAnswerSummary(error: unknown, apiBase: string): string | undefined {
+  let status: number | undefined;
+  let json: boolean | undefined;
+  if (error instanceof GatewayError) {
+    status = error.status;
+    json = error.bodyIsJson;
+  } else if (error instanceof DingTalkError) {
+    status = error.status;
+    json = error.code !== LocalErrorCode.NonJson;
+  }
+  if (!status) return undefined;
+  const host = new URL(apiBase).host;
+  const body = json === undefined ? '' : json ? ' with a JSON body' : ' with a non-JSON body';
+  const what =
+    status === 200
+      ? `The server at ${host} answered HTTP 200${body}, but not with what DingTalk answers. Check the API base.`
+      : `The server at ${host} answered HTTP ${status}${body}.`;
+  const hint = status === 401 || status === 403 ? ` ${CREDENTIALS_HINT}` : '';
+  return `${what} It is not a DingTalk host (https://*.dingtalk.com), so its answer is not shown.${hint}`;
 }
 
 async function checkGateway(input: ConnectionTestInput, dispatcher: Dispatcher, timeoutMs: number): Promise<ConnectionTestCheck> {
@@ -76,19 +109,27 @@ async function checkToken(input: ConnectionTestInput, timeoutMs: number): Promis
 }
 
 export async function testConnection(input: ConnectionTestInput): Promise<ConnectionTestResult> {
-  const secrets = [input.clientSecret];
+  const secrets = [input.clientSecret, ...proxySecrets(input.proxy)];
   const timeoutMs = input.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   if (!input.clientId || !input.clientSecret) {
     return { ok: false, checks: [{ step: 'gateway', ok: false, message: 'Enter the clientId and the clientSecret first.' }] };
   }
-  const proxy = resolveProxy(input.proxy, input.apiBase);
+  let proxy: string | undefined;
+  try {
+    proxy = resolveProxy(input.proxy, input.apiBase);
+  } catch (error) {
+    // A ProxySettingError: says which setting and why, never the password.
+    return { ok: false, checks: [{ step: 'gateway', ok: false, message: scrubSecrets(reasonOf(error), secrets) }] };
+  }
+  const official = isDingTalkUrl(input.apiBase);
   const dispatcher = createHttpDispatcher({ proxy, connectTimeoutMs: timeoutMs });
   const guard = async (step: ConnectionTestStep, run: () => Promise<ConnectionTestCheck>): Promise<ConnectionTestCheck> => {
     try {
       const check = await run();
       return check.message ? { ...check, message: scrubSecrets(check.message, secrets) } : check;
     } catch (error) {
-      return { step, ok: false, message: scrubSecrets(reasonOf(error), secrets) };
+      const summary = official ? undefined : foreignAnswerSummary(error, input.apiBase);
+      return { step, ok: false, message: scrubSecrets(summary ?? reasonOf(error), secrets) };
     }
   };
   try {
@@ -101,4 +142,12 @@ export async function testConnection(input: ConnectionTestInput): Promise<Connec
   } finally {
     await dispatcher.close().catch(() => undefined);
   }
+}
+
+/** The proxy password in both the forms an error could hold it. */
+function proxySecrets(proxy: string | undefined): string[] {
+  if (!proxy) return [];
+  const parsed = parseProxyUrl(proxy);
+  if (!parsed.ok || !parsed.parts.password) return [];
+  return [parsed.parts.password, encodeURIComponent(parsed.parts.password)];
 }

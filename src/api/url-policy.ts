@@ -36,9 +36,25 @@ export function webhookRefusal(raw: string, policy: WebhookPolicy): string | und
     }
   }
   if (url.protocol !== 'https:') return `only https session webhooks are accepted (got ${url.protocol.replace(':', '')})`;
+  if (isDingTalkHost(url.hostname)) return undefined;
   const host = url.hostname.toLowerCase();
-  if (host === 'dingtalk.com' || host.endsWith('.dingtalk.com')) return undefined;
   return `refusing to post to ${host}: session webhooks are only sent to *.dingtalk.com, the configured API base or the allowed webhook hosts (option allowedWebhookHosts)`;
+}
+
+/** DingTalk's own hosts: dingtalk.com and its subdomains (api., oapi., the overseas and regional ones). */
+export function isDingTalkHost(hostname: string): boolean {
+  const host = hostname.toLowerCase();
+  return host === 'dingtalk.com' || host.endsWith('.dingtalk.com');
+}
+
+/** Whether a URL is an https URL of one of DingTalk's own hosts (a simulator or any other server is not). */
+export function isDingTalkUrl(raw: string): boolean {
+  try {
+    const url = new URL(raw);
+    return url.protocol === 'https:' && isDingTalkHost(url.hostname);
+  } catch {
+    return false;
+  }
 }
 
 /** Download URLs come from DingTalk's answer; still, only http(s) is ever fetched. */

@@ -37,6 +37,8 @@ export class GatewayError extends Error {
     readonly authFailed: boolean,
     readonly code?: string,
     readonly requestId?: string,
+    /** Whether the refusal's body was JSON (undefined when there was no answer), for summaries that quote nothing. */
+    readonly bodyIsJson?: boolean,
   ) {
     super(message);
     this.name = 'GatewayError';
@@ -131,20 +133,22 @@ function refusal(status: number, text: string, url: string, secret: string): Gat
   let code: string | undefined;
   let message: string | undefined;
   let requestId: string | undefined;
+  let bodyIsJson = false;
   try {
     const body = JSON.parse(text) as { code?: unknown; message?: unknown; requestid?: unknown };
     if (typeof body.code === 'string') code = body.code;
     if (typeof body.message === 'string') message = excerpt(body.message, [secret], 200); // a proxy may echo the request, secret included
     if (typeof body.requestid === 'string') requestId = body.requestid;
+    bodyIsJson = true;
   } catch {
     // Not JSON (an HTML error page from a proxy, say): the status says enough.
   }
   const detail = [code, message].filter(Boolean).join(': ');
   const where = `DingTalk gateway (${originOf(url)}) answered HTTP ${status}${detail ? ` (${detail})` : ''}${requestId ? ` [requestid ${requestId}]` : ''}`;
   if (status === 401 || status === 403 || code === 'authFailed') {
-    return new GatewayError(`${where}: the app credentials were refused. ${AUTH_HINT}`, status, true, code, requestId);
+    return new GatewayError(`${where}: the app credentials were refused. ${AUTH_HINT}`, status, true, code, requestId, bodyIsJson);
   }
-  return new GatewayError(`${where}; will retry.`, status, false, code, requestId);
+  return new GatewayError(`${where}; will retry.`, status, false, code, requestId, bodyIsJson);
 }
 
 function originOf(url: string): string {

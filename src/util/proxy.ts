@@ -3,6 +3,7 @@ import * as https from 'node:https';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { Agent, ProxyAgent, type Dispatcher } from 'undici';
+import { normalizeProxy } from './proxy-url';
 
 /**
  * Outbound proxy support for the gateway call (undici) and the WebSocket (ws), so Node-RED behind a corporate proxy
@@ -15,8 +16,15 @@ type Env = Record<string, string | undefined>;
  * The proxy URL the environment asks for when talking to `targetUrl`, or undefined.
  * https/wss targets use HTTPS_PROXY (then https_proxy), http/ws targets HTTP_PROXY (then http_proxy), like curl;
  * NO_PROXY / no_proxy (comma or space separated: `host`, `.domain`, `*.domain`, `host:port`, `*`) wins over both.
+ * `proxy.corp:3128` means http://proxy.corp:3128, as for curl; a value that cannot be used throws a
+ * ProxySettingError naming the variable (never its password).
  */
 export function proxyFromEnv(targetUrl: string, env: Env = process.env): string | undefined {
+  const found = proxyVariable(targetUrl, env);
+  return found ? normalizeProxy(found.value, found.name) : undefined;
+}
+
+function proxyVariable(targetUrl: string, env: Env): { name: string; value: string } | undefined {
   let target: URL;
   try {
     target = new URL(targetUrl);
@@ -24,11 +32,13 @@ export function proxyFromEnv(targetUrl: string, env: Env = process.env): string 
     return undefined;
   }
   const secure = target.protocol === 'https:' || target.protocol === 'wss:';
-  const proxy = secure ? (env.HTTPS_PROXY ?? env.https_proxy) : (env.HTTP_PROXY ?? env.http_proxy);
-  if (!proxy) return undefined;
+  const names = secure ? ['HTTPS_PROXY', 'https_proxy'] : ['HTTP_PROXY', 'http_proxy'];
+  const name = names.find((n) => env[n] !== undefined);
+  const value = name === undefined ? undefined : env[name]?.trim();
+  if (!name || !value) return undefined;
   const noProxy = env.NO_PROXY ?? env.no_proxy;
   if (noProxy && bypassesProxy(target, noProxy)) return undefined;
-  return proxy;
+  return { name, value };
 }
 
 /** Whether `target` matches a NO_PROXY list. */
@@ -47,9 +57,12 @@ export function bypassesProxy(target: URL, noProxy: string): boolean {
   return false;
 }
 
-/** An explicit proxy option wins; otherwise the environment decides for this target. */
+/**
+ * An explicit proxy option wins; otherwise the environment decides for this target. Both are read the same way
+ * (`host:port` is http); one that cannot be used throws a ProxySettingError.
+ */
 export function resolveProxy(explicit: string | undefined, targetUrl: string, env: Env = process.env): string | undefined {
-  return explicit || proxyFromEnv(targetUrl, env);
+  return explicit?.trim() ? normalizeProxy(explicit) : proxyFromEnv(targetUrl, env);
 }
 
 export interface HttpDispatcherOptions {

@@ -146,4 +146,38 @@ describe('the playground (npm start) in a real browser', function () {
     await sim.locator('#log .log-entry', { hasText: `robot to users ${applicant}: 「${title}」未通过。` }).waitFor();
     await sim.close();
   });
+
+  it("moves a login written in an old app's Proxy URL into the credential fields; the deploy stores it as a credential", async () => {
+    const legacy = { id: 'legacyproxyapp', type: 'dingtalk-stream-app', name: 'legacy proxy', apiBase: fx.simulatorUrl, robotCode: '', proxy: 'http://corp-user:c%40rp-pass@127.0.0.1:3128' };
+    await page.evaluate((node) => {
+      const RED = (window as unknown as { RED: EditorRed }).RED;
+      RED.view.importNodes([node], { touchImport: true, applyNodeDefaults: true, generateIds: false, addFlow: false, notify: false });
+      RED.editor.editConfig('', 'dingtalk-stream-app', 'legacyproxyapp');
+    }, legacy);
+    await page.locator('#node-config-input-proxyPassword').waitFor();
+    assert.equal(await page.inputValue('#node-config-input-proxy'), 'http://127.0.0.1:3128');
+    assert.equal(await page.inputValue('#node-config-input-proxyUser'), 'corp-user');
+    assert.equal(await page.inputValue('#node-config-input-proxyPassword'), 'c@rp-pass');
+    assert.ok(await page.locator('#node-config-dingtalk-stream-app-proxy-moved').isVisible(), 'the dialog says what it moved');
+    await page.click('#node-config-dialog-ok');
+    await page.locator('#node-config-dialog-ok').waitFor({ state: 'detached' });
+
+    await page.click('#red-ui-header-button-deploy');
+    // Nodes added by the dialog tests above are incomplete, so the editor asks to confirm the deploy.
+    type Dirty = { RED: { nodes: { dirty(): boolean } } };
+    await page.waitForFunction(
+      () => document.querySelector('#red-ui-deploy-dialog-confirm-deploy-deploy') !== null || !(window as unknown as Dirty).RED.nodes.dirty(),
+    );
+    const confirm = page.locator('#red-ui-deploy-dialog-confirm-deploy-deploy');
+    if ((await confirm.count()) > 0) await confirm.click();
+    await page.waitForFunction(() => !(window as unknown as Dirty).RED.nodes.dirty());
+
+    const flows = await (await fetch(`${fx.editorUrl.replace(/\/$/, '')}/flows`)).text();
+    const saved = (JSON.parse(flows) as Array<Record<string, unknown>>).find((n) => n['id'] === 'legacyproxyapp');
+    assert.equal(saved?.['proxy'], 'http://127.0.0.1:3128');
+    assert.ok(!flows.includes('c@rp-pass') && !flows.includes('c%40rp-pass'), 'the flows no longer hold the proxy password');
+    const creds = (await (await fetch(`${fx.editorUrl.replace(/\/$/, '')}/credentials/dingtalk-stream-app/legacyproxyapp`)).json()) as Record<string, unknown>;
+    assert.equal(creds['proxyUser'], 'corp-user');
+    assert.equal(creds['has_proxyPassword'], true);
+  });
 });

@@ -48,10 +48,10 @@ describe('dingtalk-stream-app "Test connection" endpoint', function () {
     assert.ok(!res.text.includes(SECRET));
   });
 
-  it('resolves ${ENV_VAR} references typed in the dialog', async () => {
+  it('resolves ${ENV_VAR} references typed in the dialog of a deployed app, for its API base', async () => {
     process.env['DT_TEST_SECRET'] = SECRET;
     try {
-      const res = await postTest({ clientId: 'dingsimulatorapp0001', clientSecret: '${DT_TEST_SECRET}', apiBase: env.sim.apiBase });
+      const res = await postTest({ id: 'app1', clientId: 'dingsimulatorapp0001', clientSecret: '${DT_TEST_SECRET}', apiBase: env.sim.apiBase });
       assert.equal(res.body.ok, true, res.text);
     } finally {
       delete process.env['DT_TEST_SECRET'];

@@ -1,72 +1,18 @@
 import assert from 'node:assert/strict';
-import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DingTalkSimulator, SIMULATOR_APP } from '../../src/simulator';
-import { ADMIN_RUNTIME_CONFIG, type AdminRuntimeConfig, type AdminRuntimeReport } from './admin-runtime';
+import { ADMIN, PACKAGE_ROOT, VIEWER, runtimeUsers, startRuntime, tokenFor, type RunningRuntime } from './admin-client';
 
 /**
  * The editor's "Test connection" endpoint under a real Node-RED with adminAuth: only a user who may change the
  * app's configuration may make the runtime call DingTalk with its credentials, and the answer never holds the secret.
  */
 
-interface Bcrypt {
-  hashSync(password: string, rounds: number): string;
-}
-// bcryptjs is what Node-RED itself checks passwords with (a dependency of node-red); no types shipped.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const bcrypt = require('bcryptjs') as Bcrypt;
-
-const root = join(__dirname, '..', '..', '..');
-const ADMIN = { username: 'admin', password: 'admin-pass-1' };
-const VIEWER = { username: 'viewer', password: 'viewer-pass-1' };
+const root = PACKAGE_ROOT;
 const GATEWAY = '/v1.0/gateway/connections/open';
 const TOKEN = '/v1.0/oauth2/accessToken';
-
-interface RunningRuntime {
-  base: string;
-  stop(): Promise<void>;
-}
-
-async function startRuntime(config: AdminRuntimeConfig): Promise<RunningRuntime> {
-  const child: ChildProcess = fork(join(__dirname, 'admin-runtime.js'), [], {
-    env: { ...process.env, [ADMIN_RUNTIME_CONFIG]: JSON.stringify(config) },
-    stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-  });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
-    child.on('message', (report: AdminRuntimeReport) => {
-      if (report.t === 'ready') resolve(report.port);
-      if (report.t === 'fatal') reject(new Error(`${report.text}\n${stderr}`));
-    });
-    void exited.then(() => reject(new Error(`the Node-RED process exited before it was ready:\n${stderr}`)));
-  });
-  return {
-    base: `http://127.0.0.1:${port}`,
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.send({ cmd: 'stop' });
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
-async function tokenFor(base: string, user: { username: string; password: string }, scope: string): Promise<string> {
-  const res = await fetch(`${base}/auth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ client_id: 'node-red-admin', grant_type: 'password', scope, username: user.username, password: user.password }),
-  });
-  assert.equal(res.status, 200, `token for ${user.username}: ${await res.clone().text()}`);
-  const body = (await res.json()) as { access_token?: string };
-  assert.ok(body.access_token, 'Node-RED issued a token');
-  return body.access_token;
-}
 
 async function postTest(base: string, body: Record<string, unknown>, token?: string): Promise<{ status: number; text: string }> {
   const res = await fetch(`${base}/dingtalk-stream-app/test`, {
@@ -92,10 +38,7 @@ describe('admin endpoint "Test connection" under adminAuth', function () {
       apiBase: sim.apiBase,
       clientId: SIMULATOR_APP.clientId,
       clientSecret: SIMULATOR_APP.clientSecret,
-      users: [
-        { username: ADMIN.username, password: bcrypt.hashSync(ADMIN.password, 8), permissions: '*' },
-        { username: VIEWER.username, password: bcrypt.hashSync(VIEWER.password, 8), permissions: 'read' },
-      ],
+      users: runtimeUsers(),
     });
   });
   after(async () => {

@@ -25,6 +25,9 @@ export interface AdminRuntimeConfig {
   clientId: string;
   clientSecret: string;
   users: AdminRuntimeUser[];
+  /** More nodes for flows.json (on tab1 or global) and their credentials. */
+  extraNodes?: Array<Record<string, unknown>>;
+  extraCredentials?: Record<string, Record<string, string>>;
 }
 
 export type AdminRuntimeReport = { t: 'ready'; port: number } | { t: 'stopped' } | { t: 'fatal'; text: string };
@@ -52,10 +55,11 @@ function prepareUserDir(config: AdminRuntimeConfig): void {
   const flows = [
     { id: 'tab1', type: 'tab', label: 'security' },
     { id: 'app1', type: 'dingtalk-stream-app', name: 'sim', apiBase: config.apiBase, robotCode: '', proxy: '' },
+    ...(config.extraNodes ?? []),
   ];
   writeFileSync(join(config.userDir, 'flows.json'), JSON.stringify(flows));
   // credentialSecret: false keeps the credentials file plain; the directory is a temp dir removed by the test.
-  writeFileSync(join(config.userDir, 'flows_cred.json'), JSON.stringify({ app1: { clientId: config.clientId, clientSecret: config.clientSecret } }));
+  writeFileSync(join(config.userDir, 'flows_cred.json'), JSON.stringify({ app1: { clientId: config.clientId, clientSecret: config.clientSecret }, ...config.extraCredentials }));
 }
 
 async function main(): Promise<void> {
