@@ -15,7 +15,7 @@ export interface ErrorFacts {
 
 const CONSOLE_PERMISSIONS = 'in the DingTalk developer console (开发者后台 → 权限管理), then publish a new app version';
 
-/** Throttling answers (protocol.md §6.1). These are retried; the hint is for when retries run out. */
+/** Throttling answers (docs/protocol.md §6.1). These are retried; the hint is for when retries run out. */
 export function isThrottling(status: number, code: string | undefined): boolean {
   if (status === 429) return true;
   if (!code) return false;
