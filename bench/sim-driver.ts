@@ -181,7 +181,7 @@ async function buildFloodFrames(n: number, text: string, connectionId: string): 
   return { frames, messageIds };
 }
 
-/** Is this a well-formed ack (protocol.md §3.1) for a frame we sent? */
+/** Is this a well-formed ack (docs/protocol.md §3.1) for a frame we sent? */
 function ackCode(ack: unknown): number | undefined {
   if (typeof ack !== 'object' || ack === null) return undefined;
   const { code, data } = ack as { code?: unknown; data?: unknown };

@@ -7,7 +7,7 @@
 /** What DingTalk documents. */
 export const DINGTALK = {
   /**
-   * A card callback must be answered within 2 s, or DingTalk treats the click as failed (protocol.md §3.4, DingTalk's
+   * A card callback must be answered within 2 s, or DingTalk treats the click as failed (docs/protocol.md §3.4, DingTalk's
    * card "事件回调" page: "事件回调有超时（TIMEOUT）限制，请在 2 秒内完成业务处理并响应").
    */
   cardCallbackTimeoutMs: 2_000,

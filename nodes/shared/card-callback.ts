@@ -37,7 +37,7 @@ function parsePrivateData(json: string | undefined): { actionIds: string[]; para
   };
 }
 
-/** `content` and `value` carry the same cardPrivateData (protocol.md §2.4); whichever parses wins. */
+/** `content` and `value` carry the same cardPrivateData (docs/protocol.md §2.4); whichever parses wins. */
 export function cardActionPayload(callback: CardCallback): CardActionPayload {
   const action = parsePrivateData(callback.content) ?? parsePrivateData(callback.value) ?? { actionIds: [], params: {} };
   const payload: CardActionPayload = { outTrackId: callback.outTrackId, actionIds: action.actionIds, params: action.params, callback };

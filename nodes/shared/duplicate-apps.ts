@@ -1,5 +1,5 @@
 /**
- * DingTalk sends each push to one of the connections open for an app (protocol.md §4), so two config nodes with the
+ * DingTalk sends each push to one of the connections open for an app (docs/protocol.md §4), so two config nodes with the
  * same clientId in one runtime silently split the messages between them. This registry lets the config node notice.
  * Module state on purpose: it must span every config node of the runtime.
  */

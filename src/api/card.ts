@@ -20,7 +20,7 @@ import {
   type UpdateCardInput,
 } from './schemas';
 
-/** Interactive cards (高级版, template based) and AI-card streaming (protocol.md §6.6–6.7). */
+/** Interactive cards (高级版, template based) and AI-card streaming (docs/protocol.md §6.6–6.7). */
 
 export const CARD_PATHS = {
   create: '/v1.0/card/instances',

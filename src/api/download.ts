@@ -7,7 +7,7 @@ import type { AttemptResult } from './retry';
 import { downloadRefusal, redirectRefusal } from './url-policy';
 
 /**
- * Fetching the short-lived file URLs DingTalk hands out (protocol.md §6.5): no token (the URL is the credential),
+ * Fetching the short-lived file URLs DingTalk hands out (docs/protocol.md §6.5): no token (the URL is the credential),
  * http(s) only, redirects followed only to where a file may be (url-policy.ts), the size limit enforced while the
  * bytes arrive, so a huge file never sits in memory, and one deadline for the whole transfer.
  */

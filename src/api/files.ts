@@ -5,7 +5,7 @@ const DOWNLOAD_PATH = '/v1.0/robot/messageFiles/download';
 
 /**
  * Fetches a file, picture, audio or video a user sent the robot: exchanges the message's `downloadCode` for a
- * short-lived URL (protocol.md §6.5) and downloads it at once, stopping past `maxBytes`.
+ * short-lived URL (docs/protocol.md §6.5) and downloads it at once, stopping past `maxBytes`.
  * The URL's extension is often generic (`.file`): take the name from the message's `fileName`.
  */
 export async function downloadMessageFile(api: OpenApiClient, input: DownloadFileInput): Promise<DownloadedFile> {

@@ -45,7 +45,7 @@ function inOrderOnOneLine(text: string, patterns: readonly RegExp[]): boolean {
   return false;
 }
 
-/** Throttling answers (protocol.md §6.1). These are retried; the hint is for when retries run out. */
+/** Throttling answers (docs/protocol.md §6.1). These are retried; the hint is for when retries run out. */
 export function isThrottling(status: number, code: string | undefined): boolean {
   if (status === 429) return true;
   if (!code) return false;

@@ -1,6 +1,6 @@
 /**
  * Client-side pacing: at most N requests per second per API, which is how DingTalk counts its limit
- * (20 QPS per app per API, protocol.md §6.1). Pacing ourselves costs a short wait during a burst; hitting the
+ * (20 QPS per app per API, docs/protocol.md §6.1). Pacing ourselves costs a short wait during a burst; hitting the
  * server's limit costs a 403, a 1 s back-off and a retry, and may fail a flow outright when the retry budget runs out.
  * Several CardStreamers of one app share the client, so they share the gate too.
  */

@@ -15,7 +15,7 @@ import {
 
 export * from './messages';
 
-/** Robot messages: replies through the session webhook and proactive sends (protocol.md §6.3–6.4). */
+/** Robot messages: replies through the session webhook and proactive sends (docs/protocol.md §6.3–6.4). */
 
 const BATCH_SEND_PATH = '/v1.0/robot/oToMessages/batchSend';
 const GROUP_SEND_PATH = '/v1.0/robot/groupMessages/send';

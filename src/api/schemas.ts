@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { DingTalkError, LocalErrorCode } from './errors';
 
 /**
- * Inputs of the typed OpenAPI calls and the answers we rely on (protocol.md §6). Inputs are checked before any
+ * Inputs of the typed OpenAPI calls and the answers we rely on (docs/protocol.md §6). Inputs are checked before any
  * request is made, so a flow with a missing field gets an error naming that field, not DingTalk's generic 400.
  * Answers are loose: DingTalk adds fields over time, we only check the ones we read.
  */
@@ -84,7 +84,7 @@ const FeedCardBodySchema = z.looseObject({
   }),
 });
 
-/** Body of a session-webhook reply: text, markdown, actionCard, link or feedCard (protocol.md §6.3). */
+/** Body of a session-webhook reply: text, markdown, actionCard, link or feedCard (docs/protocol.md §6.3). */
 export const WebhookMessageSchema = z.discriminatedUnion('msgtype', [
   TextBodySchema,
   MarkdownBodySchema,

@@ -1,7 +1,7 @@
 /**
  * Size limits on what the action nodes accept from a msg.
  *
- * These are OUR defensive limits, not DingTalk's documented ones: protocol.md §6 has no confirmed maximums for
+ * These are OUR defensive limits, not DingTalk's documented ones: docs/protocol.md §6 has no confirmed maximums for
  * message content, card data or batch sizes. They exist so that a runaway flow (a whole file piped into a text
  * message, an LLM answer concatenated forever, a user list read from a database) fails at once with an error that
  * names the msg property, instead of sending megabytes to DingTalk and getting an opaque rejection, or holding

@@ -19,7 +19,7 @@ const TEXT = z.string().min(1).max(INPUT_LIMITS.textChars);
 const URL_TEXT = z.string().min(1).max(INPUT_LIMITS.urlChars);
 
 /**
- * msg.payload -> robot message, in the two wire forms DingTalk has (protocol.md §6.3-6.4):
+ * msg.payload -> robot message, in the two wire forms DingTalk has (docs/protocol.md §6.3-6.4):
  * the session-webhook body (`{msgtype, text|markdown|actionCard|link, at}`) and the OpenAPI `msgKey` + `msgParam`.
  * Shared by dingtalk-reply (webhook, with the robot API as fallback) and dingtalk-send (robot API).
  */

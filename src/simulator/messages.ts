@@ -1,7 +1,7 @@
 import { audioFile, pictureFile, textFile, videoFile, type FixtureFile } from './fixtures';
 import { conversationId as newConversationId, eventId as newEventId, lwcpId, robotMsgId } from './ids';
 
-/** Realistic payloads for what DingTalk pushes (protocol.md §2.3-§2.4, §5). */
+/** Realistic payloads for what DingTalk pushes (docs/protocol.md §2.3-§2.4, §5). */
 
 export type RobotMsgType = 'text' | 'picture' | 'richText' | 'audio' | 'video' | 'file';
 

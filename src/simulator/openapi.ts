@@ -21,7 +21,7 @@ type AuthedRoute = (req: SimRequest, app: Required<SimulatorApp>) => SimReply;
 
 const TOKEN_HEADER = 'x-acs-dingtalk-access-token';
 
-/** Known msgKeys and the msgParam keys each one needs (protocol.md §6.4). */
+/** Known msgKeys and the msgParam keys each one needs (docs/protocol.md §6.4). */
 const MSG_KEYS: Record<string, string[]> = {
   sampleText: ['content'],
   sampleMarkdown: ['title', 'text'],

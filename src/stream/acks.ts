@@ -1,7 +1,7 @@
 import type { EventAckStatus } from './frames';
 
 /**
- * Ack frames as ready-to-send text (protocol.md §3). This is the per-frame hot path, so the envelope is written as a
+ * Ack frames as ready-to-send text (docs/protocol.md §3). This is the per-frame hot path, so the envelope is written as a
  * template around two `JSON.stringify` calls instead of building an object and serialising it; the result is the
  * same text as `JSON.stringify(ackFrame(messageId, data, code, message))` (checked in test/stream/acks.test.ts).
  */
@@ -21,7 +21,7 @@ function quote(text: string): string {
 
 /** Robot messages: the server ignores the payload; `null` is what the protocol doc shows. */
 export const ROBOT_ACK_DATA = '{"response":null}';
-/** Card callback past its deadline, or no subscriber answer: "no change" (protocol.md §3.4). */
+/** Card callback past its deadline, or no subscriber answer: "no change" (docs/protocol.md §3.4). */
 export const EMPTY_CALLBACK_ACK_DATA = '{"response":{}}';
 
 const EVENT_ACK_DATA: Record<EventAckStatus, string> = {

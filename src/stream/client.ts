@@ -31,7 +31,7 @@ export const DEFAULT_API_BASE = 'https://api.dingtalk.com';
 export const DEFAULT_TIMING: Readonly<StreamTiming> = {
   heartbeatIntervalMs: 30_000,
   pongTimeoutMs: 10_000,
-  // Server pings and our pongs keep a healthy socket busy; 3 min of silence is a zombie (protocol.md §7).
+  // Server pings and our pongs keep a healthy socket busy; 3 min of silence is a zombie (docs/protocol.md §7).
   idleTimeoutMs: 180_000,
   backoffBaseMs: 1_000,
   backoffMaxMs: 60_000,
@@ -63,7 +63,7 @@ const RECONNECT_JITTER_MS = 250;
 const QUICK_RECONNECTS = 3;
 
 /**
- * One DingTalk app's Stream connection (protocol.md §1-§4, §8): fetches a ticket per connection, keeps exactly the
+ * One DingTalk app's Stream connection (docs/protocol.md §1-§4, §8): fetches a ticket per connection, keeps exactly the
  * subscriptions its handlers need, rotates make-before-break on `disconnect` or a subscription change (ADR 0001),
  * reconnects with backoff, and routes frames to handlers through FrameRouter, which also acks them.
  *
@@ -273,7 +273,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
       });
       if (this.closed || abort.signal.aborted) throw new Error('cancelled');
       conn = new StreamConnection({
-        // A fresh ticket every time: it opens one socket only (protocol.md §1.1).
+        // A fresh ticket every time: it opens one socket only (docs/protocol.md §1.1).
         url: `${endpoint}?ticket=${encodeURIComponent(ticket)}`,
         agent: this.wsAgentFor(endpoint),
         ca: this.options.ca,
@@ -538,7 +538,7 @@ function subscriptionKey(subs: ReadonlyArray<{ type: string; topic: string }>): 
   return subs.map((s) => `${s.type} ${s.topic}`).join('\n');
 }
 
-/** The first non-internal IPv4 address, for DingTalk's server-side diagnostics (protocol.md §1.1). */
+/** The first non-internal IPv4 address, for DingTalk's server-side diagnostics (docs/protocol.md §1.1). */
 function firstLanIPv4(): string | undefined {
   try {
     for (const list of Object.values(networkInterfaces())) {

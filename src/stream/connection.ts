@@ -48,7 +48,7 @@ let nextId = 1;
  * One WebSocket to DingTalk: frames in, acks out, heartbeat. It knows nothing about tickets, routing or reconnects;
  * its owner (StreamClient) decides what to do when it reports itself gone.
  *
- * Health is judged by two timers (protocol.md §4, §7): a ws ping every `heartbeatIntervalMs` that must be answered
+ * Health is judged by two timers (docs/protocol.md §4, §7): a ws ping every `heartbeatIntervalMs` that must be answered
  * within `pongTimeoutMs`, and an idle watchdog: no frame and no pong for `idleTimeoutMs` means a zombie socket
  * (TCP still up, DingTalk no longer behind it), which a ping alone can miss when the ping itself hangs.
  */

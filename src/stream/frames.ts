@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Wire shapes of the Stream protocol (see protocol.md §2-§3). This is the one place a frame is validated;
+ * Wire shapes of the Stream protocol (see docs/protocol.md §2-§3). This is the one place a frame is validated;
  * the rest of the code uses the inferred types.
  *
  * Headers are "loose": DingTalk adds keys over time and we keep them. Only the keys we route on are
@@ -97,7 +97,7 @@ export const GatewayOpenResponseSchema = z.object({
 });
 export type GatewayOpenResponse = z.infer<typeof GatewayOpenResponseSchema>;
 
-/** Robot message payload (protocol.md §5). Only what we read is checked; everything else is kept. */
+/** Robot message payload (docs/protocol.md §5). Only what we read is checked; everything else is kept. */
 const atUserShape = {
   dingtalkId: z.string().optional(),
   staffId: z.string().optional(),
@@ -160,7 +160,7 @@ export function isValid(check: z.ZodType, value: unknown): boolean {
   return check.validate(value);
 }
 
-/** Interactive card callback payload (protocol.md §2.4). `content`/`value` are JSON strings carrying cardPrivateData. */
+/** Interactive card callback payload (docs/protocol.md §2.4). `content`/`value` are JSON strings carrying cardPrivateData. */
 export const CardCallbackSchema = z.looseObject({
   outTrackId: z.string().min(1),
   userId: z.string().optional(),
@@ -184,7 +184,7 @@ export const CardPrivateDataSchema = z.looseObject({
     .optional(),
 });
 
-/** What a card-callback answer may contain (protocol.md §3.4); cardParamMap values must be strings. */
+/** What a card-callback answer may contain (docs/protocol.md §3.4); cardParamMap values must be strings. */
 const CardParamMapSchema = z.record(z.string(), z.string());
 export const CardCallbackResponseSchema = z.looseObject({
   cardData: z.looseObject({ cardParamMap: CardParamMapSchema }).optional(),
@@ -196,7 +196,7 @@ export const CardCallbackResponseSchema = z.looseObject({
 });
 export type CardCallbackResponse = z.infer<typeof CardCallbackResponseSchema>;
 
-/** Builds an ack frame; `data` is always a JSON string (protocol.md §3.1). */
+/** Builds an ack frame; `data` is always a JSON string (docs/protocol.md §3.1). */
 export function ackFrame(messageId: string, data: string, code = 200, message = 'OK'): AckFrame {
   return { code, headers: { contentType: 'application/json', messageId }, message, data };
 }

@@ -51,7 +51,7 @@ const AUTH_HINT =
   'whitelist blocks this machine.';
 
 /**
- * Step 1 of a connection (protocol.md §1.1): trade the app credentials for a one-time ticket. Called for every
+ * Step 1 of a connection (docs/protocol.md §1.1): trade the app credentials for a one-time ticket. Called for every
  * connection because a ticket opens one socket only and expires after 90 s.
  */
 export async function openTicket(req: GatewayRequest): Promise<GatewayOpenResponse> {
@@ -64,7 +64,7 @@ export async function openTicket(req: GatewayRequest): Promise<GatewayOpenRespon
   try {
     const res = await request(url, {
       method: 'POST',
-      // Without Accept the gateway answers XML (protocol.md §1.1).
+      // Without Accept the gateway answers XML (docs/protocol.md §1.1).
       headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': req.ua },
       body: JSON.stringify({
         clientId: req.clientId,

@@ -20,7 +20,7 @@ import type { CardCallbackHandler, EventHandler, GenericCallbackHandler, Push, R
 import { describeThrown } from '../util/thrown';
 import type { Clock } from '../util/runtime';
 
-/** Where an ack goes: the socket that delivered the frame (protocol.md §3.1). */
+/** Where an ack goes: the socket that delivered the frame (docs/protocol.md §3.1). */
 export interface AckTarget {
   send(text: string): boolean;
   pendingAcks: number;
@@ -108,7 +108,7 @@ export class FrameRouter {
   /** What to ask the gateway for, derived from who is listening (the gateway needs at least one entry). */
   subscriptions(): Subscription[] {
     const subs: Subscription[] = [];
-    // EVENT only supports "*": which events arrive is chosen in the developer console (protocol.md §1.1).
+    // EVENT only supports "*": which events arrive is chosen in the developer console (docs/protocol.md §1.1).
     if (this.events.size > 0) subs.push({ type: 'EVENT', topic: '*' });
     if (this.robot.size > 0 || this.callbacks.has(TOPIC_ROBOT_MESSAGE)) subs.push({ type: 'CALLBACK', topic: TOPIC_ROBOT_MESSAGE });
     if (this.cards.size > 0 || this.callbacks.has(TOPIC_CARD_CALLBACK)) subs.push({ type: 'CALLBACK', topic: TOPIC_CARD_CALLBACK });
@@ -167,7 +167,7 @@ export class FrameRouter {
     const { topic, messageId } = frame.headers;
     if (topic === SYSTEM_TOPIC_PING) {
       this.host.stats.lastPingAt = this.options.clock.now();
-      // The opaque id is echoed back untouched: copying `data` verbatim is exactly that (protocol.md §3.2).
+      // The opaque id is echoed back untouched: copying `data` verbatim is exactly that (docs/protocol.md §3.2).
       this.send(target, encodeAck(messageId, frame.data));
     } else if (topic === SYSTEM_TOPIC_DISCONNECT) {
       // Not required by the server, harmless, and it tells DingTalk we heard it (Go/Python SDKs do the same).
