@@ -137,7 +137,7 @@ export interface StreamFrame {
 }
 
 export interface PushHandle {
-  /** messageId of the first delivery (re-pushes get new ones). */
+  /** messageId of the first delivery (re-pushes keep it unless `repushKeepsMessageId` is false). */
   messageId: string;
   /** Id shared by all deliveries of this push. */
   pushId: string;
