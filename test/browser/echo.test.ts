@@ -31,13 +31,24 @@ describe('the echo example in a real browser: imported, deployed, answering on t
     await editor.fill('#node-config-input-clientId', '${DINGTALK_CLIENT_ID}');
     await editor.fill('#node-config-input-clientSecret', '${DINGTALK_CLIENT_SECRET}');
     await editor.fill('#node-config-input-apiBase', fx.simulatorUrl);
-    assert.equal(await testConnection(editor), localeText('en-US', 'dingtalk-stream-app.test.ok'));
+    // Environment references only go to DingTalk itself or to the API base the app was deployed with (issue 16):
+    // before the first deploy, the test says so and what to do.
+    assert.match(await testConnection(editor), /deploy the app and test again/);
     await editor.click('#node-config-dialog-ok');
     await editor.click('#node-dialog-ok');
 
     await editor.click('#red-ui-header-button-deploy');
     const connected = localeText('en-US', 'dingtalk-stream-app.status.connected') ?? 'connected';
     await editor.locator('.red-ui-flow-node-status-label', { hasText: connected }).first().waitFor();
+    // Deployed: the same test now passes.
+    await editor.evaluate(() => {
+      const RED = (window as unknown as { RED: EditorRed }).RED;
+      RED.editor.edit(RED.nodes.filterNodes({ type: 'dingtalk-robot-in' })[0]);
+    });
+    await editor.click('#node-input-btn-app-edit');
+    assert.equal(await testConnection(editor), localeText('en-US', 'dingtalk-stream-app.test.ok'));
+    await editor.click('#node-config-dialog-cancel');
+    await editor.click('#node-dialog-cancel');
 
     // The simulator page, as a DingTalk user writing to the robot.
     const chat = await editor.context().newPage();

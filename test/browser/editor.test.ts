@@ -139,8 +139,9 @@ describe('the playground (npm start) in a real browser', function () {
     await sim.locator('#chat .bubble.cardref', { hasText: title }).waitFor();
 
     await card.locator('button[data-action="refuse"]').click();
+    // The click is answered at once (DingTalk's 2 s), the final state comes with the card update after the slow work.
+    await sim.locator('#log .log-entry', { hasText: 'card click' }).locator('.ok', { hasText: '处理中' }).waitFor();
     await card.locator('dd.status', { hasText: '已拒绝' }).waitFor();
-    await sim.locator('#log .log-entry', { hasText: 'card click' }).locator('.ok', { hasText: '已拒绝' }).waitFor();
 
     await sim.click('#approval-refuse');
     await sim.locator('#log .log-entry', { hasText: `robot to users ${applicant}: 「${title}」未通过。` }).waitFor();
