@@ -154,7 +154,13 @@ export class FrameRouter {
   private onInvalidEnvelope(target: AckTarget, raw: unknown): void {
     const envelope = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown; headers?: unknown }) : {};
     // Unknown or unusual SYSTEM frames (KEEPALIVE, REGISTERED...) may come without a messageId: they only mean "alive".
-    if (envelope.type === 'SYSTEM') return;
+    // A disconnect without one (as in DingTalk's protocol example, docs/protocol.md §2.2-e) still means "rotate now":
+    // there is nothing to ack, but waiting for the server to close the socket would leave a gap.
+    if (envelope.type === 'SYSTEM') {
+      const headers = typeof envelope.headers === 'object' && envelope.headers !== null ? (envelope.headers as { topic?: unknown }) : {};
+      if (headers.topic === SYSTEM_TOPIC_DISCONNECT) this.host.onServerDisconnect(target);
+      return;
+    }
     this.host.stats.malformedFrames += 1;
     this.host.warn('malformed-frame', 'Received a Stream frame without the expected type/headers/data; answered 400.');
     const headers = typeof envelope.headers === 'object' && envelope.headers !== null ? (envelope.headers as { messageId?: unknown }) : {};

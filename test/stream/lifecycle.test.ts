@@ -55,6 +55,19 @@ describe('stream client: reconnects and rotation', () => {
     assert.equal(calls, 2);
   });
 
+  it('rotates on a SYSTEM disconnect that carries no messageId (as in DingTalk\'s protocol example)', async () => {
+    await h.start({ drainMs: 5_000 });
+    const client = h.client();
+    client.onRobotMessage(() => undefined);
+    client.start();
+    await waitForState(client, 'connected');
+    const first = h.sim.connections[0]!;
+    h.sim.pushRaw({ specVersion: '1.0', type: 'SYSTEM', headers: { topic: 'disconnect', contentType: 'application/json', time: String(Date.now()) }, data: '{"reason":"persistent connection is timeout"}' }, { connectionId: first.id });
+    // The next connection opens while the old socket is still open (the server has not closed it).
+    await h.sim.waitFor(() => h.sim.connections.length === 2 && h.sim.connections[1]!.open, 3_000, 'a second connection');
+    assert.equal(first.open, true, 'the old socket is still open: make-before-break, not a reconnect after the close');
+  });
+
   it('acks a frame that arrived on the draining socket on that same socket', async () => {
     await h.start({ drainMs: 2_000 });
     const client = h.client({ timing: { drainTimeoutMs: 3_000 } });
