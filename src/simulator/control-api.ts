@@ -72,7 +72,10 @@ const FailNextBody = z.object({
   headers: z.record(z.string(), z.string()).optional(),
   times: z.number().int().positive().optional(),
   extra: z.record(z.string(), z.unknown()).optional(),
+  afterHandling: z.boolean().optional(),
+  dropConnection: z.boolean().optional(),
 });
+const InvalidateSessionBody = z.object({ sessionWebhook: z.string().min(1) });
 
 function parse<S extends z.ZodType>(schema: S, body: unknown, run: (value: z.infer<S>) => unknown): SimReply {
   const parsed = schema.safeParse(body ?? {});

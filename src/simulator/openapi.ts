@@ -1,3 +1,4 @@
+import { DINGTALK } from '../contract';
 import type { CardStore } from './cards';
 import type { FileStore } from './file-store';
 import { dingError, legacyError, ok, type Route, type Router, type SimReply, type SimRequest } from './http-kit';
@@ -56,6 +57,9 @@ function checkMessage(app: Required<SimulatorApp>, robotCode: string, msgKey: st
   if (robotCode !== app.robotCode) {
     return invalidParam('invalidParameter.robotCode.auth', `robotCode ${robotCode} does not match the app of this access token`);
   }
+  // The group-send page: msgParam "长度限制 15000 字节以内", refused with this code and message (both robot send pages
+  // list the code; the number is only on the group page, so its use for batchSend is UNCONFIRMED).
+  if (Buffer.byteLength(msgParam, 'utf8') > DINGTALK.robotMsgParamMaxBytes) return invalidParam('invalidParameter.msgParam.tooLong', '消息内容太长');
   const required = MSG_KEYS[msgKey];
   if (!required) return invalidParam('invalidParameter.msgKey.invalid', `msgKey ${msgKey} is not supported`);
   let param: unknown;
