@@ -128,8 +128,9 @@ function isInvalidToken(f: ErrorFacts): boolean {
   return code === 'InvalidAuthentication' || code === '40014' || code === '42001' || f.status === 401;
 }
 
+/** 300001 "session 不存在" on a session webhook (field reports), the robot pages' session.notExisted/expired, or ours. */
 function isWebhookExpired(f: ErrorFacts): boolean {
-  if (f.code === '300001' || f.code === 'SessionWebhookExpired') return true;
+  if (f.code === '300001' || f.code === 'SessionWebhookExpired' || f.code === 'session.notExisted' || f.code === 'session.expired') return true;
   return /session/i.test(f.message ?? '') && /(expire|invalid|not exist|过期|不存在|失效)/i.test(f.message ?? '');
 }
 
@@ -156,7 +157,7 @@ export function hintFor(facts: ErrorFacts): string | undefined {
     return "this server's outbound IP is not allowed: add it to the app's IP whitelist in the DingTalk developer console (开发者后台 → 开发管理 / 安全设置 → 服务器出口IP)";
   }
   if (isWebhookExpired(f)) {
-    return 'the sessionWebhook expired (valid ~90 min after the message); send through the robot API instead (dingtalk-send node)';
+    return 'the sessionWebhook expired (valid ~90 min after the message, and DingTalk may end it sooner); send through the robot API instead (dingtalk-send node, or the fallback of dingtalk-reply)';
   }
   if (code === 'invalidParameter.robotCode.auth') {
     return "robotCode does not belong to this app: use the app's robotCode (for internal apps it equals the ClientID/AppKey), shown in the developer console under 机器人";

@@ -128,6 +128,9 @@ export function registerControlApi(router: Router, sim: DingTalkSimulator): void
   );
   router.add('POST', '/sim/fail-next', (req) => parse(FailNextBody, req.body, (rule) => (sim.failNext(rule), { queued: true })));
   router.add('POST', '/sim/expire-tokens', () => (sim.expireTokens(), ok({ expired: true })));
+  router.add('POST', '/sim/invalidate-session', (req) =>
+    parse(InvalidateSessionBody, req.body, ({ sessionWebhook }) => ({ invalidated: sim.invalidateSession(sessionWebhook) })),
+  );
   router.add('GET', '/sim/state', (req) => {
     // ?limit=N keeps only the last N requests/acks/sent, for the playground page that polls.
     const limit = Number(req.query.limit);

@@ -112,7 +112,9 @@ export function registerOpenApi(router: Router, deps: OpenApiDeps): void {
 
   router.add('POST', '/robot/sendBySession', (req) => {
     const session = deps.sessions.get(req.query.session);
-    if (!session) return legacyError(300001, 'session is invalid or expired');
+    // What DingTalk answers for an expired or ended session, as logged in field reports (agentscope-ai/agentscope#1318,
+    // agentscope-ai/QwenPaw#2221); DingTalk's docs do not list it. That the HTTP status is 200 is UNCONFIRMED.
+    if (!session) return legacyError(300001, 'session 不存在');
     const parsed = WebhookBodySchema.safeParse(req.body);
     if (!parsed.success) return legacyError(40035, `invalid message body: ${describeIssue(parsed.error)}`);
     deps.recordSent({ kind: 'webhook', clientId: session.clientId, conversationId: session.conversationId, body: req.body });

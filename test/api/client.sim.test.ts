@@ -8,6 +8,7 @@ import {
   deliverCard,
   DingTalkError,
   downloadMessageFile,
+  isSessionWebhookGone,
   markdownMessage,
   OpenApiClient,
   replyBySessionWebhook,
@@ -439,11 +440,28 @@ describe('api/OpenApiClient against the simulator', function () {
       sim.expireSessions();
       const err = await fails(replyBySessionWebhook(api, { sessionWebhook: data.sessionWebhook, message: textMessage('late') }));
       assert.equal(err.code, '300001');
-      assert.match(err.message, /sessionWebhook expired \(valid ~90 min after the message\); send through the robot API instead/);
+      assert.match(err.message, /session 不存在/);
+      assert.match(err.message, /sessionWebhook expired \(valid ~90 min after the message, and DingTalk may end it sooner\); send through the robot API instead/);
       const early = await fails(
         replyBySessionWebhook(api, { sessionWebhook: data.sessionWebhook, sessionWebhookExpiredTime: Date.now() - 1, message: textMessage('late') }),
       );
       assert.equal(early.code, 'SessionWebhookExpired');
+    });
+  });
+
+  describe('session webhook ended early', () => {
+    it('answers 300001 for a webhook DingTalk invalidated before its expiry time, and isSessionWebhookGone says so', async () => {
+      const api = client();
+      const data = sim.robotMessage({ text: 'x' }).data as { sessionWebhook: string; sessionWebhookExpiredTime: number };
+      assert.equal(sim.invalidateSession(data.sessionWebhook), true);
+      const err = await fails(
+        replyBySessionWebhook(api, { sessionWebhook: data.sessionWebhook, sessionWebhookExpiredTime: data.sessionWebhookExpiredTime, message: textMessage('x') }),
+      );
+      assert.equal(err.code, '300001');
+      assert.equal(isSessionWebhookGone(err), true);
+      assert.equal(err.outcomeUnknown, false);
+      assert.equal(count('/robot/sendBySession'), 1, 'a refusal is not retried');
+      assert.equal(sim.sent.length, 0);
     });
   });
 
