@@ -1,8 +1,8 @@
 import type { Node, NodeAPI } from 'node-red';
-import { replyBySessionWebhook, sendToGroup, sendToUsers } from '../src/api/robot';
-import { chooseReplyRoute, replyContext } from '../src/nodes-input/dingtalk-reply';
+import { isSessionWebhookGone, replyBySessionWebhook, sendToGroup, sendToUsers } from '../src/api/robot';
+import { chooseReplyRoute, replyContext, robotApiRoute, webhookGoneError, type ReplyRoute } from '../src/nodes-input/dingtalk-reply';
 import { isNonEmptyString } from '../src/nodes-input/input-error';
-import { buildWebhookMessage, webhookToRobotApi, type ReplyType } from '../src/nodes-input/robot-message';
+import { buildWebhookMessage, checkMsgParamSize, webhookToRobotApi, type ReplyType } from '../src/nodes-input/robot-message';
 import { doneStatus } from './shared/status';
 import { ActionRunner, type ActionNodeDef } from './shared/action-runner';
 
@@ -31,17 +31,26 @@ export = function (RED: NodeAPI): void {
       const at = atSender && ctx.senderStaffId ? { atUserIds: [ctx.senderStaffId] } : undefined;
       const message = buildWebhookMessage(msgType, msg.payload, { ...(title ? { title } : {}), ...(at ? { at } : {}) });
       const api = app.getApi();
-      const route = chooseReplyRoute(ctx, api.clock.now(), fallbackToApi);
+      let route: ReplyRoute = chooseReplyRoute(ctx, api.clock.now(), fallbackToApi);
       if (route.via === 'webhook') {
-        msg['dingtalkResponse'] = await replyBySessionWebhook(api, {
-          sessionWebhook: route.sessionWebhook,
-          message: message as Parameters<typeof replyBySessionWebhook>[1]['message'],
-          ...(ctx.sessionWebhookExpiredTime !== undefined ? { sessionWebhookExpiredTime: ctx.sessionWebhookExpiredTime } : {}),
-        });
-        return;
+        try {
+          msg['dingtalkResponse'] = await replyBySessionWebhook(api, {
+            sessionWebhook: route.sessionWebhook,
+            message: message as Parameters<typeof replyBySessionWebhook>[1]['message'],
+            ...(ctx.sessionWebhookExpiredTime !== undefined ? { sessionWebhookExpiredTime: ctx.sessionWebhookExpiredTime } : {}),
+          });
+          return;
+        } catch (err) {
+          // DingTalk can end a session before its expiry time; it refused the reply, so nothing was delivered and the
+          // robot API is as safe a route as after the expiry.
+          if (!isSessionWebhookGone(err)) throw err;
+          if (!fallbackToApi) throw webhookGoneError(`${err.code ?? 'no code'}${err.detail ? ` "${err.detail}"` : ''}`);
+          route = robotApiRoute(ctx);
+        }
       }
       const robotCode = ctx.robotCode || app.robotCode;
       const { msgKey, msgParam } = webhookToRobotApi(message);
+      checkMsgParamSize(msgParam, 'msg.payload');
       msg['dingtalkResponse'] =
         route.via === 'users'
           ? await sendToUsers(api, { robotCode, userIds: route.userIds, msgKey, msgParam })

@@ -11,6 +11,23 @@ export const DINGTALK = {
    * card "事件回调" page: "事件回调有超时（TIMEOUT）限制，请在 2 秒内完成业务处理并响应").
    */
   cardCallbackTimeoutMs: 2_000,
+  /**
+   * Robot sends: `msgParam` is at most 15,000 bytes. DingTalk's group-send page (机器人发送群聊消息,
+   * https://open.dingtalk.com/document/development/the-robot-sends-a-group-message): "长度限制 15000 字节以内"; larger
+   * answers HTTP 400 `invalidParameter.msgParam.tooLong` "消息内容太长". The 1:1 batchSend page lists the same error code
+   * without a number, so the same limit is applied there (UNCONFIRMED for batchSend and privateChatMessages/send).
+   */
+  robotMsgParamMaxBytes: 15_000,
+  /**
+   * Users per `oToMessages/batchSend` call: "每次最多传20个" (chatbots-send-one-on-one-chat-messages-in-batches page; its
+   * error table says 100 for `invalidParameter.userIds.overMax`, so 20 is the safe reading).
+   */
+  robotBatchSendMaxUsers: 20,
+  /**
+   * After a QPS throttling answer, DingTalk says to wait one second ("可以在程序中sleep 1秒", how-to-process-api-throttling
+   * page): the per-app and global QPS windows are one second long.
+   */
+  throttleWaitMs: 1_000,
 } as const;
 
 /** Our own margins inside DingTalk's limits. */

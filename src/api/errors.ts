@@ -18,6 +18,11 @@ export interface DingTalkErrorInit {
   endpoint: string;
   /** The server's own message text, verbatim (already in `message`). */
   detail?: string;
+  /**
+   * The request may have been carried out although it failed (a 502 or a timeout after a send reached DingTalk):
+   * a message may already have been delivered. Such requests are not resent automatically.
+   */
+  outcomeUnknown?: boolean;
   cause?: unknown;
 }
 
@@ -44,6 +49,8 @@ export class DingTalkError extends Error {
   readonly hint?: string;
   readonly endpoint: string;
   readonly detail?: string;
+  /** See DingTalkErrorInit.outcomeUnknown. */
+  readonly outcomeUnknown: boolean;
   /** The message without endpoint, status facts and hint. */
   readonly summary: string;
 
@@ -55,6 +62,7 @@ export class DingTalkError extends Error {
     this.hint = init.hint;
     this.endpoint = init.endpoint;
     this.detail = init.detail;
+    this.outcomeUnknown = init.outcomeUnknown === true;
     this.summary = init.message;
   }
 }
@@ -101,5 +109,6 @@ export function scrubError(err: DingTalkError, secrets: Iterable<string | undefi
     message: scrubSecrets(err.summary, list),
     detail: scrub(err.detail),
     hint: scrub(err.hint),
+    outcomeUnknown: err.outcomeUnknown,
   });
 }

@@ -79,6 +79,25 @@ export function withRetryNote(error: DingTalkError, retries: number): DingTalkEr
     detail: error.detail,
     hint: error.hint,
     message: `${error.summary} (gave up after ${retries} ${retries === 1 ? 'retry' : 'retries'})`,
+    outcomeUnknown: error.outcomeUnknown,
+    cause: error.cause,
+  });
+}
+
+/**
+ * A request that is not safe to resend (a robot message, a card delivery) failed after it may have reached DingTalk:
+ * say so, and that it was not resent, so the user checks the chat instead of sending a duplicate.
+ */
+export function outcomeUnknownError(error: DingTalkError): DingTalkError {
+  return new DingTalkError({
+    status: error.status,
+    code: error.code,
+    requestId: error.requestId,
+    endpoint: error.endpoint,
+    detail: error.detail,
+    message: `${error.summary}; DingTalk may or may not have carried out the request, so it was not resent (that could deliver the message twice)`,
+    hint: 'check the chat before sending again: the message (or card) may already have been delivered',
+    outcomeUnknown: true,
     cause: error.cause,
   });
 }

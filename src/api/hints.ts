@@ -45,17 +45,37 @@ function inOrderOnOneLine(text: string, patterns: readonly RegExp[]): boolean {
   return false;
 }
 
-/** Throttling answers (docs/protocol.md §6.1). These are retried; the hint is for when retries run out. */
+/**
+ * Throttling answers: DingTalk refused the call without acting on it, so it is retried even when it is a send.
+ * Sources (apolloyyu/kb-dingtalk-open-platform crawl):
+ * - 403 `Forbidden.AccessDenied.Qps|QpmLimitFor{AppkeyAndApi,Api,SuitekeyAndOrgAndApi}` and legacy errcodes 90018
+ *   (per app and API) / 90002 (global): global error-code page (server-api-error-codes-1) and the throttling page
+ *   (how-to-process-api-throttling-on-the-dingtalk-server). The `…ForSuitekeyAndOrgAndApi` ones are the ISV
+ *   (third-party app) variants, per customer organisation.
+ * - 429 (`system.busy`, `systemBusy` "请求太频繁"): global error-code page.
+ * - HTTP 400 `send.too.fast`, `send.byToken.tooFast`, `too.many.group`, `too.many.people` (限流错误 / 发送频繁限流):
+ *   the robot send pages (the-robot-sends-a-group-message, chatbots-send-one-on-one-chat-messages-in-batches).
+ * - errcode 410100 "发送速度太快而限流": the robot webhook page (custom-robots-send-group-messages); that the
+ *   session webhook answers it too is UNCONFIRMED.
+ */
+const THROTTLING_CODES = new Set([
+  'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi',
+  'Forbidden.AccessDenied.QpsLimitForApi',
+  'Forbidden.AccessDenied.QpmLimitForAppkeyAndApi',
+  'Forbidden.AccessDenied.QpsLimitForSuitekeyAndOrgAndApi',
+  'Forbidden.AccessDenied.QpmLimitForSuitekeyAndOrgAndApi',
+  '90018',
+  '90002',
+  'send.too.fast',
+  'send.byToken.tooFast',
+  'too.many.group',
+  'too.many.people',
+  '410100',
+]);
+
 export function isThrottling(status: number, code: string | undefined): boolean {
   if (status === 429) return true;
-  if (!code) return false;
-  return (
-    code === 'Forbidden.AccessDenied.QpsLimitForAppkeyAndApi' ||
-    code === 'Forbidden.AccessDenied.QpsLimitForApi' ||
-    code === 'Forbidden.AccessDenied.QpmLimitForAppkeyAndApi' ||
-    code === '90018' ||
-    code === '90002'
-  );
+  return code !== undefined && THROTTLING_CODES.has(code);
 }
 
 /** The permission an endpoint needs, for when DingTalk does not name it. */
@@ -108,8 +128,9 @@ function isInvalidToken(f: ErrorFacts): boolean {
   return code === 'InvalidAuthentication' || code === '40014' || code === '42001' || f.status === 401;
 }
 
+/** 300001 "session 不存在" on a session webhook (field reports), the robot pages' session.notExisted/expired, or ours. */
 function isWebhookExpired(f: ErrorFacts): boolean {
-  if (f.code === '300001' || f.code === 'SessionWebhookExpired') return true;
+  if (f.code === '300001' || f.code === 'SessionWebhookExpired' || f.code === 'session.notExisted' || f.code === 'session.expired') return true;
   return /session/i.test(f.message ?? '') && /(expire|invalid|not exist|过期|不存在|失效)/i.test(f.message ?? '');
 }
 
@@ -127,7 +148,7 @@ export function hintFor(facts: ErrorFacts): string | undefined {
     return 'wait about 5 minutes before calling again, and spread the calls out: DingTalk bans an IP for 5 minutes after more than 10 000 calls in 20 s';
   }
   if (isThrottling(f.status, f.code)) {
-    return 'DingTalk rate limit reached (about 20 requests per second per app and API); slow the flow down, e.g. with a delay/rate-limit node, and try again';
+    return 'DingTalk rate limit reached (20 requests per second per app and API, and per-minute limits on some APIs and on robot messages); slow the flow down, e.g. with a delay/rate-limit node, and try again';
   }
   if (code === 'Forbidden.AccessDenied.ApiCountLimitForOrg' || code === '90020') {
     return "the organisation's monthly OpenAPI call quota is used up (standard edition: 10 000 calls per month); upgrade the DingTalk edition or wait for next month";
@@ -136,7 +157,7 @@ export function hintFor(facts: ErrorFacts): string | undefined {
     return "this server's outbound IP is not allowed: add it to the app's IP whitelist in the DingTalk developer console (开发者后台 → 开发管理 / 安全设置 → 服务器出口IP)";
   }
   if (isWebhookExpired(f)) {
-    return 'the sessionWebhook expired (valid ~90 min after the message); send through the robot API instead (dingtalk-send node)';
+    return 'the sessionWebhook expired (valid ~90 min after the message, and DingTalk may end it sooner); send through the robot API instead (dingtalk-send node, or the fallback of dingtalk-reply)';
   }
   if (code === 'invalidParameter.robotCode.auth') {
     return "robotCode does not belong to this app: use the app's robotCode (for internal apps it equals the ClientID/AppKey), shown in the developer console under 机器人";

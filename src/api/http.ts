@@ -5,9 +5,9 @@ import { createHttpDispatcher, resolveProxy } from '../util/proxy';
 import { silentLogger, systemClock, systemRandom, type Clock, type Logger, type RandomSource } from '../util/runtime';
 import { answerError, failureFacts, header, isFailureBody, parseBody, readText, type RawAnswer } from './answer';
 import { downloadDeadlineMs, fetchFile, type DownloadedFile } from './download';
-import { closedError, errorCodeOf, networkError, rateQueueFull, unexpectedAnswer, withRetryNote } from './failures';
+import { closedError, errorCodeOf, networkError, outcomeUnknownError, rateQueueFull, unexpectedAnswer, withRetryNote } from './failures';
 import { DingTalkError, LocalErrorCode, redactUrl, scrubError, scrubSecrets } from './errors';
-import { DEFAULT_RETRY, decideRetry, type AttemptOutcome, type AttemptResult, type RetryOptions } from './retry';
+import { DEFAULT_RETRY, decideRetry, isOutcomeUnknown, type AttemptOutcome, type AttemptResult, type RetryOptions } from './retry';
 import { MAX_QUEUED_CALLS, RateGate } from './rate-gate';
 import { TokenCache, type IssuedToken } from './token-cache';
 import { webhookRefusal } from './url-policy';
@@ -70,8 +70,10 @@ export interface ApiRequest {
   query?: Record<string, string>;
   body?: unknown;
   /**
-   * Sending this request twice does no harm, so it may be resent after a connection reset or timeout.
-   * Default: true for GET and PUT (DingTalk's PUTs replace state), false for POST (a send would be duplicated).
+   * Sending this request twice does no harm, so it may be resent after a 5xx, a connection reset or a timeout.
+   * Default: true for GET and PUT (DingTalk's PUTs replace state), false for POST (a send would be duplicated): a
+   * non-idempotent request is resent only after an answer that proves DingTalk did not act (throttling, 503) or a
+   * connection that never opened, and otherwise fails with `outcomeUnknown` set (retry.ts).
    */
   idempotent?: boolean;
 }
@@ -372,7 +374,8 @@ export class OpenApiClient {
         this.retry,
       );
       if (!decision.retry) {
-        throw retryIndex > 0 ? withRetryNote(result.error, retryIndex) : result.error;
+        const error = !target.idempotent && isOutcomeUnknown(result.outcome) ? outcomeUnknownError(result.error) : result.error;
+        throw retryIndex > 0 ? withRetryNote(error, retryIndex) : error;
       }
       this.logger.warn(
         `${target.method} ${target.endpoint} failed (${describeOutcome(result.outcome)}); retry ${retryIndex + 1}/${this.retry.maxRetries} in ${decision.delayMs} ms`,

@@ -1,5 +1,6 @@
+import { DINGTALK } from '../contract';
 import type { RandomSource } from '../util/runtime';
-import type { DingTalkError } from './errors';
+import { LocalErrorCode, type DingTalkError } from './errors';
 import { isThrottling } from './hints';
 
 /**
@@ -16,7 +17,7 @@ export interface RetryOptions {
   maxDelayMs: number;
   /** Give up rather than wait when the waits of one call would add up to more than this. */
   maxTotalDelayMs: number;
-  /** Minimum wait after DingTalk's 403 QPS throttling, which it asks to back off for ~1 s. */
+  /** Minimum wait after a throttling answer: DingTalk asks to back off for 1 s (contract.ts). */
   throttleDelayMs: number;
 }
 
@@ -25,7 +26,7 @@ export const DEFAULT_RETRY: RetryOptions = {
   baseDelayMs: 500,
   maxDelayMs: 8_000,
   maxTotalDelayMs: 20_000,
-  throttleDelayMs: 1_000,
+  throttleDelayMs: DINGTALK.throttleWaitMs,
 };
 
 /** What one attempt produced, as far as retrying is concerned. */
@@ -43,7 +44,10 @@ export interface RetryContext {
   retryIndex: number;
   /** Sum of the waits already done for this call. */
   waitedMs: number;
-  /** The request may be sent twice without harm (GET, token, replace-style PUT). */
+  /**
+   * The request may be sent twice without harm (GET, token, replace-style PUT). When false (a robot send, a card
+   * delivery), it is resent only after an answer that proves DingTalk did not act on it.
+   */
   idempotent: boolean;
   now: number;
   random: RandomSource;
@@ -68,9 +72,40 @@ const MAYBE_SENT_ERRORS = new Set([
   'UND_ERR_CLOSED',
 ]);
 
-export function isRetryableStatus(status: number, code: string | undefined): boolean {
+/**
+ * Answers that prove DingTalk did not act, so resending cannot duplicate anything: throttling (DingTalk refused the
+ * call, see hints.ts) and 503 Service Unavailable ("服务不可用，系统过载", global error-code page). Not 503
+ * `operationTimeout` ("请求超时", same page): a timeout after the call reached DingTalk, which may have acted.
+ */
+export function isRefusedUnprocessed(status: number, code: string | undefined): boolean {
   if (isThrottling(status, code)) return true;
-  return status === 500 || status === 502 || status === 503 || status === 504;
+  return status === 503 && code !== 'operationTimeout';
+}
+
+/**
+ * Server errors and gateway timeouts: DingTalk may have acted before failing (a robot message sent, then a 502 from
+ * a gateway). Resent only when the request is idempotent.
+ */
+const MAYBE_ACTED_STATUSES = new Set([500, 502, 503, 504]);
+
+export function isRetryableStatus(status: number, code: string | undefined, idempotent: boolean): boolean {
+  if (isRefusedUnprocessed(status, code)) return true;
+  return idempotent && MAYBE_ACTED_STATUSES.has(status);
+}
+
+/**
+ * Whether a failed attempt leaves it open if DingTalk acted: the request may have been carried out although we got
+ * no success answer. For a send this means the message may or may not have been delivered.
+ */
+export function isOutcomeUnknown(outcome: AttemptOutcome): boolean {
+  if (outcome.kind === 'network') return outcome.errorCode !== undefined && MAYBE_SENT_ERRORS.has(outcome.errorCode);
+  if (isRefusedUnprocessed(outcome.status, outcome.code)) return false;
+  if (MAYBE_ACTED_STATUSES.has(outcome.status)) return true;
+  // DingTalk's own "未知的发送结果" (HTTP 400, robot send pages): it does not know either.
+  if (outcome.code === 'unknown.send.result') return true;
+  // A 2xx we could not read: DingTalk most likely did what was asked.
+  const success = outcome.status >= 200 && outcome.status < 300;
+  return success && (outcome.code === undefined || outcome.code === LocalErrorCode.UnexpectedResponse);
 }
 
 export function isRetryableNetworkError(errorCode: string | undefined, idempotent: boolean): boolean {
@@ -103,9 +138,11 @@ export function decideRetry(outcome: AttemptOutcome, ctx: RetryContext, opts: Re
     if (!isRetryableNetworkError(outcome.errorCode, ctx.idempotent)) return { retry: false, reason: 'not safe to resend' };
     delayMs = backoffDelay(ctx.retryIndex, opts, ctx.random);
   } else {
-    if (!isRetryableStatus(outcome.status, outcome.code)) return { retry: false, reason: 'not a transient error' };
+    if (!isRetryableStatus(outcome.status, outcome.code, ctx.idempotent)) {
+      return { retry: false, reason: isOutcomeUnknown(outcome) ? 'not safe to resend' : 'not a transient error' };
+    }
     delayMs = backoffDelay(ctx.retryIndex, opts, ctx.random);
-    if (outcome.status === 403) delayMs = Math.max(delayMs, opts.throttleDelayMs);
+    if (isThrottling(outcome.status, outcome.code)) delayMs = Math.max(delayMs, opts.throttleDelayMs);
     const asked = parseRetryAfter(outcome.retryAfter, ctx.now);
     // The server's own wait wins over our guess, even when longer than maxDelayMs: retrying earlier only hits the limit again.
     if (asked !== undefined) delayMs = asked;

@@ -1,3 +1,4 @@
+import { DINGTALK } from '../contract';
 import { DingTalkError, LocalErrorCode, redactUrl } from './errors';
 import type { OpenApiClient, WebhookResult } from './http';
 import {
@@ -20,7 +21,35 @@ export * from './messages';
 const BATCH_SEND_PATH = '/v1.0/robot/oToMessages/batchSend';
 const GROUP_SEND_PATH = '/v1.0/robot/groupMessages/send';
 /** DingTalk documents 20 users per batchSend call (one error table says 100; 20 is safe either way). */
-export const MAX_USERS_PER_BATCH = 20;
+export const MAX_USERS_PER_BATCH = DINGTALK.robotBatchSendMaxUsers;
+
+/**
+ * Refuses a msgParam over DingTalk's 15,000 bytes before anything is sent: DingTalk would answer
+ * `invalidParameter.msgParam.tooLong`, and for a list of users split over several calls a late refusal is worse.
+ */
+function checkMsgParamSize(msgParam: string, endpoint: string): void {
+  const bytes = Buffer.byteLength(msgParam, 'utf8');
+  if (bytes <= DINGTALK.robotMsgParamMaxBytes) return;
+  throw new DingTalkError({
+    status: 0,
+    code: LocalErrorCode.InvalidInput,
+    endpoint,
+    message: `msgParam is ${bytes} bytes, over DingTalk's limit of ${DINGTALK.robotMsgParamMaxBytes} bytes for a robot message; nothing was sent`,
+    hint: 'shorten the text (a Chinese character takes 3 bytes), split it over several messages, or send a file or link instead',
+  });
+}
+
+/**
+ * The session webhook was refused as no longer valid: errcode 300001 ("session 不存在", seen in field reports such
+ * as agentscope-ai/agentscope#1318; not in DingTalk's docs), the robot pages' `session.notExisted` /
+ * `session.expired`, or our own check of sessionWebhookExpiredTime. Nothing was delivered, so another route is safe.
+ */
+export function isSessionWebhookGone(err: unknown): err is DingTalkError {
+  if (!(err instanceof DingTalkError)) return false;
+  return (
+    err.code === '300001' || err.code === 'session.notExisted' || err.code === 'session.expired' || err.code === LocalErrorCode.WebhookExpired
+  );
+}
 
 /** Replies in the conversation a message came from. No token, no permission needed; valid ~90 min. */
 export async function replyBySessionWebhook(api: OpenApiClient, input: ReplyInput): Promise<WebhookResult> {
@@ -52,6 +81,7 @@ export interface SendToUsersResult {
  */
 export async function sendToUsers(api: OpenApiClient, input: SendToUsersInput): Promise<SendToUsersResult> {
   const parsed = parseInput(SendToUsersInputSchema, input, 'sendToUsers', BATCH_SEND_PATH);
+  checkMsgParamSize(parsed.msgParam, BATCH_SEND_PATH);
   const merged: SendToUsersResult = { processQueryKeys: [], invalidStaffIdList: [], flowControlledStaffIdList: [], filteredStaffIdList: [] };
   const userIds = [...new Set(parsed.userIds)];
   for (let start = 0; start < userIds.length; start += MAX_USERS_PER_BATCH) {
@@ -59,7 +89,13 @@ export async function sendToUsers(api: OpenApiClient, input: SendToUsersInput): 
     let answer;
     try {
       answer = await api.call(
-        { method: 'POST', path: BATCH_SEND_PATH, body: { robotCode: parsed.robotCode, userIds: batch, msgKey: parsed.msgKey, msgParam: parsed.msgParam } },
+        {
+          method: 'POST',
+          path: BATCH_SEND_PATH,
+          body: { robotCode: parsed.robotCode, userIds: batch, msgKey: parsed.msgKey, msgParam: parsed.msgParam },
+          // A resend after DingTalk acted would deliver the message twice.
+          idempotent: false,
+        },
         BatchSendAnswerSchema,
       );
     } catch (err) {
@@ -71,6 +107,7 @@ export async function sendToUsers(api: OpenApiClient, input: SendToUsersInput): 
         endpoint: err.endpoint,
         detail: err.detail,
         hint: err.hint,
+        outcomeUnknown: err.outcomeUnknown,
         message: `${err.summary} (users ${start + 1}–${start + batch.length} of ${userIds.length}; the first ${start} were already sent)`,
       });
     }
@@ -85,6 +122,7 @@ export async function sendToUsers(api: OpenApiClient, input: SendToUsersInput): 
 /** Sends to a group the robot is a member of. */
 export async function sendToGroup(api: OpenApiClient, input: SendToGroupInput): Promise<GroupSendAnswer> {
   const parsed = parseInput(SendToGroupInputSchema, input, 'sendToGroup', GROUP_SEND_PATH);
+  checkMsgParamSize(parsed.msgParam, GROUP_SEND_PATH);
   const body: Record<string, string> = {
     robotCode: parsed.robotCode,
     openConversationId: parsed.openConversationId,
@@ -92,5 +130,5 @@ export async function sendToGroup(api: OpenApiClient, input: SendToGroupInput): 
     msgParam: parsed.msgParam,
   };
   if (parsed.coolAppCode) body['coolAppCode'] = parsed.coolAppCode;
-  return api.call({ method: 'POST', path: GROUP_SEND_PATH, body }, GroupSendAnswerSchema);
+  return api.call({ method: 'POST', path: GROUP_SEND_PATH, body, idempotent: false }, GroupSendAnswerSchema);
 }

@@ -72,6 +72,11 @@ export function chooseReplyRoute(ctx: ReplyContext, now: number, fallbackToApi: 
       { expiredAt: at },
     );
   }
+  return robotApiRoute(ctx);
+}
+
+/** The robot API route back to the conversation of `ctx`: the group, or the sender of a single-chat message. */
+export function robotApiRoute(ctx: ReplyContext): Exclude<ReplyRoute, { via: 'webhook' }> {
   if (ctx.conversationType === '2') {
     if (!ctx.conversationId) {
       throw new MsgInputError('missingConversation', 'msg.dingtalk.conversationId', 'msg.dingtalk.conversationId is missing, so the group cannot be reached through the robot API.');
@@ -86,4 +91,18 @@ export function chooseReplyRoute(ctx: ReplyContext, now: number, fallbackToApi: 
     );
   }
   return { via: 'users', userIds: [ctx.senderStaffId] };
+}
+
+/**
+ * DingTalk refused the session webhook as no longer valid although its expiry time has not passed (errcode 300001
+ * "session 不存在"), and the fallback to the robot API is off. `answer` is DingTalk's code and message.
+ */
+export function webhookGoneError(answer: string): MsgInputError {
+  return new MsgInputError(
+    'webhookGone',
+    'msg.dingtalk.sessionWebhook',
+    `DingTalk no longer accepts replies through the session webhook of this message (${answer}), although its expiry time has not passed. ` +
+      'Nothing was sent. Enable "when the webhook has expired, send through the robot API instead", or send with a dingtalk-send node.',
+    { answer },
+  );
 }

@@ -11,7 +11,7 @@ import {
   type RobotMessage,
 } from '../api/messages';
 import { MsgInputError, checkId, checkJsonBytes, checkLength, numberText, parseMsgProperty } from './input-error';
-import { INPUT_LIMITS } from './limits';
+import { INPUT_LIMITS, jsonBytes } from './limits';
 import { plainCopy } from './plain-json';
 
 const TITLE = z.string().min(1).max(INPUT_LIMITS.titleChars);
@@ -212,12 +212,36 @@ export function msgParamFrom(value: unknown, property: string): Record<string, s
   const obj = parseMsgProperty(z.record(z.string(), z.unknown()), v, property, 'an object such as { "content": "hi" } (or its JSON text)');
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(obj)) out[k] = typeof val === 'string' ? val : JSON.stringify(val ?? '');
-  checkJsonBytes(out, property, INPUT_LIMITS.msgParamBytes);
+  checkMsgParamSize(out, property);
   return out;
 }
 
-/** msg.payload -> OpenAPI message for dingtalk-send's configured type. */
+/**
+ * Refuses a robot-API message whose msgParam, as the JSON string sent, is over DingTalk's documented 15,000 bytes
+ * (contract.ts): DingTalk would answer `invalidParameter.msgParam.tooLong`. `property` is where the content came from.
+ */
+export function checkMsgParamSize(msgParam: Record<string, string>, property: string): void {
+  const size = jsonBytes(msgParam);
+  const limit = INPUT_LIMITS.msgParamBytes;
+  if (size <= limit) return;
+  const fmt = (n: number): string => n.toLocaleString('en-US');
+  throw new MsgInputError(
+    'msgParamTooLarge',
+    property,
+    `${property} is too large: as a robot message (msgParam) it is ${fmt(size)} bytes, the limit is ${fmt(limit)} (DingTalk's, for any robot message). ` +
+      'Nothing was sent. Shorten the text (a Chinese character takes 3 bytes), split it over several messages, or send a file or link instead.',
+    { property, size: String(size), limit: String(limit) },
+  );
+}
+
+/** msg.payload -> OpenAPI message for dingtalk-send's configured type, within DingTalk's msgParam size. */
 export function buildRobotApiMessage(type: Exclude<SendType, 'custom'>, msgPayload: unknown, opts: { title?: string }): RobotApiMessage {
+  const message = robotApiMessageOf(type, msgPayload, opts);
+  checkMsgParamSize(message.msgParam, 'msg.payload');
+  return message;
+}
+
+function robotApiMessageOf(type: Exclude<SendType, 'custom'>, msgPayload: unknown, opts: { title?: string }): RobotApiMessage {
   const payload = type === 'text' ? msgPayload : plainCopy(msgPayload, 'msg.payload');
   switch (type) {
     case 'auto':

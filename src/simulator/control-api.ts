@@ -72,7 +72,10 @@ const FailNextBody = z.object({
   headers: z.record(z.string(), z.string()).optional(),
   times: z.number().int().positive().optional(),
   extra: z.record(z.string(), z.unknown()).optional(),
+  afterHandling: z.boolean().optional(),
+  dropConnection: z.boolean().optional(),
 });
+const InvalidateSessionBody = z.object({ sessionWebhook: z.string().min(1) });
 
 function parse<S extends z.ZodType>(schema: S, body: unknown, run: (value: z.infer<S>) => unknown): SimReply {
   const parsed = schema.safeParse(body ?? {});
@@ -125,6 +128,9 @@ export function registerControlApi(router: Router, sim: DingTalkSimulator): void
   );
   router.add('POST', '/sim/fail-next', (req) => parse(FailNextBody, req.body, (rule) => (sim.failNext(rule), { queued: true })));
   router.add('POST', '/sim/expire-tokens', () => (sim.expireTokens(), ok({ expired: true })));
+  router.add('POST', '/sim/invalidate-session', (req) =>
+    parse(InvalidateSessionBody, req.body, ({ sessionWebhook }) => ({ invalidated: sim.invalidateSession(sessionWebhook) })),
+  );
   router.add('GET', '/sim/state', (req) => {
     // ?limit=N keeps only the last N requests/acks/sent, for the playground page that polls.
     const limit = Number(req.query.limit);

@@ -302,6 +302,20 @@ export class DingTalkSimulator extends EventEmitter<SimulatorEvents> {
     this.sessions.expireAll();
   }
 
+  /**
+   * Ends one session webhook now, before its sessionWebhookExpiredTime: replies to it get errcode 300001 like an
+   * expired one. Takes the webhook URL (msg.dingtalk.sessionWebhook) or the session id; false when unknown.
+   */
+  invalidateSession(sessionWebhook: string): boolean {
+    let id = sessionWebhook;
+    try {
+      id = new URL(sessionWebhook).searchParams.get('session') ?? sessionWebhook;
+    } catch {
+      // Not a URL: the session id itself.
+    }
+    return this.sessions.invalidate(id);
+  }
+
   /** Resolves with the predicate's first truthy result, re-checked after every recorded thing. */
   waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs = DEFAULT_WAIT_MS, what = 'condition'): Promise<T> {
     const first = predicate();

@@ -1,3 +1,4 @@
+import { DINGTALK } from '../contract';
 import type { CardStore } from './cards';
 import type { FileStore } from './file-store';
 import { dingError, legacyError, ok, type Route, type Router, type SimReply, type SimRequest } from './http-kit';
@@ -56,6 +57,9 @@ function checkMessage(app: Required<SimulatorApp>, robotCode: string, msgKey: st
   if (robotCode !== app.robotCode) {
     return invalidParam('invalidParameter.robotCode.auth', `robotCode ${robotCode} does not match the app of this access token`);
   }
+  // The group-send page: msgParam "长度限制 15000 字节以内", refused with this code and message (both robot send pages
+  // list the code; the number is only on the group page, so its use for batchSend is UNCONFIRMED).
+  if (Buffer.byteLength(msgParam, 'utf8') > DINGTALK.robotMsgParamMaxBytes) return invalidParam('invalidParameter.msgParam.tooLong', '消息内容太长');
   const required = MSG_KEYS[msgKey];
   if (!required) return invalidParam('invalidParameter.msgKey.invalid', `msgKey ${msgKey} is not supported`);
   let param: unknown;
@@ -108,7 +112,9 @@ export function registerOpenApi(router: Router, deps: OpenApiDeps): void {
 
   router.add('POST', '/robot/sendBySession', (req) => {
     const session = deps.sessions.get(req.query.session);
-    if (!session) return legacyError(300001, 'session is invalid or expired');
+    // What DingTalk answers for an expired or ended session, as logged in field reports (agentscope-ai/agentscope#1318,
+    // agentscope-ai/QwenPaw#2221); DingTalk's docs do not list it. That the HTTP status is 200 is UNCONFIRMED.
+    if (!session) return legacyError(300001, 'session 不存在');
     const parsed = WebhookBodySchema.safeParse(req.body);
     if (!parsed.success) return legacyError(40035, `invalid message body: ${describeIssue(parsed.error)}`);
     deps.recordSent({ kind: 'webhook', clientId: session.clientId, conversationId: session.conversationId, body: req.body });

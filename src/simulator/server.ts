@@ -146,14 +146,16 @@ async function handle(deps: SimServerDeps, req: IncomingMessage, res: ServerResp
 
   const rule = isControlPath(simReq.path) ? undefined : deps.faults.take(method, simReq.path);
   let reply: SimReply;
-  if (rule) {
+  if (rule && !rule.afterHandling) {
     reply = faultReply(simReq.path, rule);
   } else {
     const route = deps.router.find(method, simReq.path);
     reply = route
       ? await route(simReq)
       : dingError(404, 'InvalidAction.NotFound', `Specified api is not found, please check your url and method. (${method} ${simReq.path})`);
+    if (rule) reply = faultReply(simReq.path, rule);
   }
+  if (rule?.dropConnection) reply = { status: 0, destroy: true };
   if (reply.delayMs) {
     await new Promise<void>((resolve) => deps.timers.later(resolve, reply.delayMs ?? 0));
     if (res.destroyed) return;

@@ -7,6 +7,8 @@ export interface Session {
   conversationType: string;
   senderStaffId?: string;
   expiresAt: number;
+  /** Ended by DingTalk before expiresAt (sim.invalidateSession): the webhook is refused like an expired one. */
+  invalidated?: boolean;
 }
 
 /** sessionWebhook sessions created with each robot message. */
@@ -19,12 +21,23 @@ export class SessionStore {
     return session;
   }
 
-  /** The session if known and not expired. */
+  /** The session if known, not expired and not invalidated. */
   get(id: string | undefined): Session | undefined {
     if (!id) return undefined;
     const session = this.sessions.get(id);
-    if (!session || session.expiresAt < Date.now()) return undefined;
+    if (!session || session.invalidated || session.expiresAt < Date.now()) return undefined;
     return session;
+  }
+
+  /**
+   * Ends one session before its expiry time, as DingTalk sometimes does (field reports of errcode 300001 well within
+   * sessionWebhookExpiredTime). Returns whether the session was known.
+   */
+  invalidate(id: string): boolean {
+    const session = this.sessions.get(id);
+    if (!session) return false;
+    session.invalidated = true;
+    return true;
   }
 
   /** Expire every session now (tests of expired webhooks). */

@@ -173,6 +173,13 @@ export interface FailRule {
   times?: number;
   /** Extra keys merged into the error body. */
   extra?: Record<string, unknown>;
+  /**
+   * Fail only after the request was handled: the route runs (a send is recorded, a card created) and its answer is
+   * replaced by this failure, like a gateway error or timeout after DingTalk acted.
+   */
+  afterHandling?: boolean;
+  /** Close the connection instead of answering (the client sees the socket end, not an HTTP status). */
+  dropConnection?: boolean;
 }
 
 export interface SimulatorEvents {

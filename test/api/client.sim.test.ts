@@ -8,6 +8,7 @@ import {
   deliverCard,
   DingTalkError,
   downloadMessageFile,
+  isSessionWebhookGone,
   markdownMessage,
   OpenApiClient,
   replyBySessionWebhook,
@@ -185,13 +186,14 @@ describe('api/OpenApiClient against the simulator', function () {
       assert.match(err.hint ?? '', /Card\.Instance\.Write/);
     });
 
-    it('gives up on a persistent 500 after maxRetries with a clear error', async () => {
+    it('gives up on a persistent 503 after maxRetries with a clear error', async () => {
       const api = client({ maxRetries: 2 });
-      sim.failNext({ path: GROUP_PATH, status: 500, code: 'ServiceUnavailable', message: 'backend down', times: 5 });
+      sim.failNext({ path: GROUP_PATH, status: 503, code: 'ServiceUnavailable', message: 'backend down', times: 5 });
       const err = await fails(groupText(api));
       assert.equal(count(GROUP_PATH), 3);
-      assert.equal(err.status, 500);
+      assert.equal(err.status, 503);
       assert.match(err.message, /backend down \(gave up after 2 retries\)/);
+      assert.equal(err.outcomeUnknown, false, 'a 503 means DingTalk did not act');
       assert.equal(clock.delays.length, 2);
     });
 
@@ -226,6 +228,103 @@ describe('api/OpenApiClient against the simulator', function () {
       await api.close();
       const err = await fails(groupText(api));
       assert.equal(err.code, 'ClientClosed');
+    });
+  });
+
+  describe('sends are not duplicated by our own retries', () => {
+    const sentTo = (kind: string): number => sim.sent.filter((x) => x.kind === kind).length;
+
+    it('a group send answered 502 after DingTalk delivered it is not resent, and the error says so', async () => {
+      const api = client();
+      sim.failNext({ path: GROUP_PATH, status: 502, code: 'BadGateway', message: 'Bad Gateway', afterHandling: true });
+      const err = await fails(groupText(api, 'once only'));
+      assert.equal(count(GROUP_PATH), 1, 'no second request');
+      assert.equal(sentTo('group'), 1, 'delivered once');
+      assert.equal(err.status, 502);
+      assert.equal(err.outcomeUnknown, true);
+      assert.match(err.message, /may or may not have carried out the request, so it was not resent/);
+      assert.match(err.message, /check the chat before sending again/);
+    });
+
+    it('a batchSend answered 500 after DingTalk delivered it is not resent', async () => {
+      const api = client();
+      sim.failNext({ path: BATCH_PATH, status: 500, code: 'system.error', message: '未知的系统错误', afterHandling: true });
+      const err = await fails(sendToUsers(api, { robotCode: SIMULATOR_APP.robotCode, userIds: ['u1', 'u2'], ...sampleText('x') }));
+      assert.equal(count(BATCH_PATH), 1);
+      assert.equal(sentTo('oto'), 1);
+      assert.equal(err.outcomeUnknown, true);
+      assert.match(err.message, /may or may not/);
+    });
+
+    it('a 504 on a later batch of users names the batch, says the first were sent and this one may be', async () => {
+      const api = client();
+      const userIds = Array.from({ length: 25 }, (_, i) => `user${i}`);
+      // The first batch goes through; the second is delivered and then answered 504.
+      const first = sim.waitForSent((x) => x.kind === 'oto').then(() => sim.failNext({ path: BATCH_PATH, status: 504, afterHandling: true }));
+      const err = await fails(sendToUsers(api, { robotCode: SIMULATOR_APP.robotCode, userIds, ...sampleText('x') }));
+      await first;
+      assert.equal(count(BATCH_PATH), 2);
+      assert.equal(sentTo('oto'), 2);
+      assert.equal(err.outcomeUnknown, true);
+      assert.match(err.message, /may or may not.*users 21–25 of 25; the first 20 were already sent/);
+    });
+
+    it('a session-webhook reply whose connection drops after DingTalk recorded it is not resent', async () => {
+      const api = client();
+      const data = sim.robotMessage({ text: 'x' }).data as { sessionWebhook: string };
+      sim.failNext({ path: '/robot/sendBySession', status: 200, afterHandling: true, dropConnection: true });
+      const err = await fails(replyBySessionWebhook(api, { sessionWebhook: data.sessionWebhook, message: textMessage('once') }));
+      assert.equal(count('/robot/sendBySession'), 1);
+      assert.equal(sentTo('webhook'), 1);
+      assert.equal(err.outcomeUnknown, true);
+      assert.match(err.message, /may or may not/);
+    });
+
+    it('a 429, a 503 and an ISV QPS limit are retried, and the message is delivered once', async () => {
+      const api = client();
+      sim.failNext({ path: GROUP_PATH, status: 429, code: 'system.busy' });
+      sim.failNext({ path: GROUP_PATH, status: 503 });
+      sim.failNext({ path: GROUP_PATH, status: 403, code: 'Forbidden.AccessDenied.QpsLimitForSuitekeyAndOrgAndApi' });
+      const { processQueryKey } = await groupText(api, 'eventually');
+      assert.ok(processQueryKey);
+      assert.equal(count(GROUP_PATH), 4);
+      assert.equal(sentTo('group'), 1);
+    });
+
+    it("a robot send throttled with HTTP 400 send.too.fast is retried after DingTalk's 1 s", async () => {
+      const api = client();
+      sim.failNext({ path: BATCH_PATH, status: 400, code: 'send.too.fast', message: '发送消息频率过快，请稍后再试' });
+      await sendToUsers(api, { robotCode: SIMULATOR_APP.robotCode, userIds: ['u1'], ...sampleText('x') });
+      assert.equal(count(BATCH_PATH), 2);
+      assert.equal(sentTo('oto'), 1);
+      assert.ok(clock.delays[0]! >= 1000, `delays: ${clock.delays.join(',')}`);
+    });
+
+    it('idempotent calls keep retrying a 502: the token, a card update by key', async () => {
+      const api = client();
+      sim.failNext({ path: TOKEN_PATH, status: 502 });
+      await groupText(api);
+      assert.equal(count(TOKEN_PATH), 2);
+      const { outTrackId } = await createCard(api, { cardTemplateId: 'tpl.schema', cardData: { status: 'pending' } });
+      sim.failNext({ method: 'PUT', path: '/v1.0/card/instances', status: 502, afterHandling: true });
+      await updateCard(api, { outTrackId, cardData: { status: 'approved' } });
+      assert.equal(sim.requests.filter((r) => r.method === 'PUT' && r.path === '/v1.0/card/instances').length, 2);
+      assert.deepEqual(sim.card(outTrackId)?.cardParamMap, { status: 'approved' });
+    });
+  });
+
+  describe('robot message size', () => {
+    it("refuses a msgParam over DingTalk's 15,000 bytes before sending, and sends one of exactly 15,000", async () => {
+      const api = client();
+      // {"content":"…"} is 14 bytes around the text; a Chinese character is 3 bytes in UTF-8.
+      const err = await fails(groupText(api, '长'.repeat(5000)));
+      assert.equal(err.code, 'InvalidInput');
+      assert.match(err.message, /msgParam is 15014 bytes, over DingTalk's limit of 15000 bytes for a robot message; nothing was sent/);
+      const users = await fails(sendToUsers(api, { robotCode: SIMULATOR_APP.robotCode, userIds: ['u1'], ...sampleText('x'.repeat(14_987)) }));
+      assert.match(users.message, /15001 bytes/);
+      assert.equal(sim.requests.length, 0);
+      await groupText(api, 'x'.repeat(14_986));
+      assert.equal(sim.sent.length, 1);
     });
   });
 
@@ -341,11 +440,28 @@ describe('api/OpenApiClient against the simulator', function () {
       sim.expireSessions();
       const err = await fails(replyBySessionWebhook(api, { sessionWebhook: data.sessionWebhook, message: textMessage('late') }));
       assert.equal(err.code, '300001');
-      assert.match(err.message, /sessionWebhook expired \(valid ~90 min after the message\); send through the robot API instead/);
+      assert.match(err.message, /session 不存在/);
+      assert.match(err.message, /sessionWebhook expired \(valid ~90 min after the message, and DingTalk may end it sooner\); send through the robot API instead/);
       const early = await fails(
         replyBySessionWebhook(api, { sessionWebhook: data.sessionWebhook, sessionWebhookExpiredTime: Date.now() - 1, message: textMessage('late') }),
       );
       assert.equal(early.code, 'SessionWebhookExpired');
+    });
+  });
+
+  describe('session webhook ended early', () => {
+    it('answers 300001 for a webhook DingTalk invalidated before its expiry time, and isSessionWebhookGone says so', async () => {
+      const api = client();
+      const data = sim.robotMessage({ text: 'x' }).data as { sessionWebhook: string; sessionWebhookExpiredTime: number };
+      assert.equal(sim.invalidateSession(data.sessionWebhook), true);
+      const err = await fails(
+        replyBySessionWebhook(api, { sessionWebhook: data.sessionWebhook, sessionWebhookExpiredTime: data.sessionWebhookExpiredTime, message: textMessage('x') }),
+      );
+      assert.equal(err.code, '300001');
+      assert.equal(isSessionWebhookGone(err), true);
+      assert.equal(err.outcomeUnknown, false);
+      assert.equal(count('/robot/sendBySession'), 1, 'a refusal is not retried');
+      assert.equal(sim.sent.length, 0);
     });
   });
 

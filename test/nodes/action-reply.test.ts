@@ -122,6 +122,57 @@ describe('dingtalk-reply node', function () {
     });
   });
 
+  it('falls back to the 1:1 robot API when DingTalk ended the webhook before its expiry time (300001)', async () => {
+    const flow = await loadAction(replyNode, env.sim, { type: 'dingtalk-reply', fallbackToApi: true });
+    const dingtalk = incoming({ conversationType: '1', senderStaffId: 'staff8' });
+    assert.ok(dingtalk['sessionWebhookExpiredTime'] > Date.now() + 60 * 60_000, 'still valid by its expiry time');
+    env.sim.invalidateSession(dingtalk['sessionWebhook']);
+    const { out, error } = await flow.send({ payload: 'after all', dingtalk });
+    assert.equal(error, undefined);
+    assert.equal(env.sim.requests.filter((r) => r.path === '/robot/sendBySession').length, 1, 'the webhook was tried first');
+    const sent = await env.sim.waitForSent((s) => s.kind === 'oto');
+    assert.deepEqual(sent.userIds, ['staff8']);
+    assert.equal(JSON.parse((sent.body as { msgParam: string }).msgParam).content, 'after all');
+    assert.deepEqual(env.sim.sent.map((s) => s.kind), ['oto'], 'delivered once, by the API');
+    assert.equal((out!['dingtalkResponse'] as { processQueryKeys: string[] }).processQueryKeys.length, 1);
+    assert.equal(flow.statuses.at(-1)?.text, 'sent via robot API');
+  });
+
+  it('falls back to the group robot API when DingTalk ended a group webhook early', async () => {
+    const flow = await loadAction(replyNode, env.sim, { type: 'dingtalk-reply', fallbackToApi: true, msgType: 'markdown' });
+    const dingtalk = incoming({ conversationType: '2' });
+    env.sim.invalidateSession(dingtalk['sessionWebhook']);
+    const { out, error } = await flow.send({ payload: '**still here**', title: 'T', dingtalk });
+    assert.equal(error, undefined);
+    assert.ok(out);
+    const sent = await env.sim.waitForSent((s) => s.kind === 'group');
+    assert.equal(sent.openConversationId, dingtalk['conversationId']);
+    assert.equal((sent.body as { msgKey: string }).msgKey, 'sampleMarkdown');
+    assert.deepEqual(env.sim.sent.map((s) => s.kind), ['group']);
+  });
+
+  it('without the fallback, a webhook DingTalk ended early fails clearly and nothing is sent', async () => {
+    const flow = await loadAction(replyNode, env.sim, { type: 'dingtalk-reply' });
+    const dingtalk = incoming({ conversationType: '1' });
+    env.sim.invalidateSession(dingtalk['sessionWebhook']);
+    const { out, error } = await flow.send({ payload: 'lost?', dingtalk });
+    assert.equal(out, undefined);
+    const message = String(error!['error'].message);
+    assert.match(message, /no longer accepts replies through the session webhook of this message \(300001 "session 不存在"\)/);
+    assert.match(message, /although its expiry time has not passed\. Nothing was sent\. Enable "when the webhook has expired, send through the robot API instead"/);
+    assert.equal(env.sim.sent.length, 0);
+    assert.equal(env.sim.requests.filter((r) => r.path.startsWith('/v1.0/robot/')).length, 0);
+    assert.match(flow.statuses.at(-1)?.text ?? '', /msg\.dingtalk\.sessionWebhook/);
+  });
+
+  it('refuses a fallback reply over 15,000 bytes of msgParam before calling the robot API', async () => {
+    const flow = await loadAction(replyNode, env.sim, { type: 'dingtalk-reply', fallbackToApi: true });
+    const dingtalk = { ...incoming({ conversationType: '1' }), sessionWebhookExpiredTime: Date.now() - 1000 };
+    const { error } = await flow.send({ payload: '长'.repeat(5000), dingtalk });
+    assert.match(String(error!['error'].message), /msg\.payload is too large: as a robot message \(msgParam\) it is 15,014 bytes, the limit is 15,000/);
+    assert.equal(env.sim.requests.filter((r) => r.path.startsWith('/v1.0/robot/')).length, 0);
+  });
+
   it('surfaces DingTalk refusals with their hint, and never shows the app secret', async () => {
     const flow = await loadAction(replyNode, env.sim, { type: 'dingtalk-reply', fallbackToApi: true });
     env.sim.failNext({ path: '/v1.0/robot/oToMessages/batchSend', status: 403, code: 'Forbidden.AccessDenied.AccessTokenPermissionDenied', message: 'no permission [qyapi_robot_sendmsg]' });

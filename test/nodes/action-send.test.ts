@@ -100,4 +100,31 @@ describe('dingtalk-send node', function () {
     assert.match(flow.statuses.at(-1)?.text ?? '', /resource\.unavailable/);
     assert.ok(!visibleText(flow).includes(SIMULATOR_APP.clientSecret));
   });
+
+  it('refuses a message over DingTalk\'s 15,000 bytes of msgParam before sending, naming msg.payload, size and limit', async () => {
+    const flow = await loadAction(sendNode, env.sim, { type: 'dingtalk-send', target: 'group', openConversationId: 'cidG' });
+    // 5,000 Chinese characters: well under the 20,000-character text limit, but 15,014 bytes as msgParam.
+    const { out, error } = await flow.send({ payload: '长'.repeat(5000) });
+    assert.equal(out, undefined);
+    const message = String(error!['error'].message);
+    assert.match(message, /msg\.payload is too large: as a robot message \(msgParam\) it is 15,014 bytes, the limit is 15,000 \(DingTalk's/);
+    assert.match(message, /Nothing was sent\. Shorten the text/);
+    assert.equal(bodiesTo(GROUP).length, 0);
+    const custom = await flow.send({ msgKey: 'sampleMarkdown', msgParam: { title: 't', text: 'x'.repeat(15_000) } });
+    assert.match(String(custom.error!['error'].message), /^(MsgInputError: )?msg\.msgParam is too large/);
+    const fits = await flow.send({ payload: '长'.repeat(4995) });
+    assert.equal(fits.error, undefined);
+    assert.equal(bodiesTo(GROUP).length, 1);
+  });
+
+  it('does not resend a message after a 502 that came once DingTalk had delivered it, and says it may have been delivered', async () => {
+    const flow = await loadAction(sendNode, env.sim, { type: 'dingtalk-send', target: 'group', openConversationId: 'cidG' });
+    env.sim.failNext({ path: GROUP, status: 502, code: 'BadGateway', message: 'Bad Gateway', afterHandling: true });
+    const { out, error } = await flow.send({ payload: 'only once' });
+    assert.equal(out, undefined);
+    assert.match(String(error!['error'].message), /may or may not have carried out the request, so it was not resent/);
+    assert.match(String(error!['error'].message), /check the chat before sending again/);
+    assert.equal(bodiesTo(GROUP).length, 1);
+    assert.equal(env.sim.sent.filter((s) => s.kind === 'group').length, 1);
+  });
 });

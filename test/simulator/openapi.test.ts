@@ -77,6 +77,51 @@ describe('simulator: OpenAPI', () => {
     assert.equal((await sim.waitForSent((s) => s.kind === 'group')).openConversationId, 'cidGroup==');
   });
 
+  it("refuses a robot send whose msgParam is over 15,000 bytes with DingTalk's msgParam.tooLong, recording nothing", async () => {
+    // {"content":"…"} adds 14 bytes to the text.
+    const atLimit = await call('/v1.0/robot/groupMessages/send', { ...text('x'.repeat(14_986)), openConversationId: 'cidGroup==' });
+    assert.equal(atLimit.status, 200);
+    for (const [path, extra] of [
+      ['/v1.0/robot/groupMessages/send', { openConversationId: 'cidGroup==' }],
+      ['/v1.0/robot/oToMessages/batchSend', { userIds: ['u1'] }],
+    ] as const) {
+      const over = await call(path, { ...text('x'.repeat(14_987)), ...extra });
+      assert.equal(over.status, 400, path);
+      assert.equal(over.body.code, 'invalidParameter.msgParam.tooLong');
+      assert.equal(over.body.message, '消息内容太长');
+    }
+    assert.equal(sim.sent.length, 1);
+  });
+
+  it('answers 300001 "session 不存在" for a session webhook invalidated before its expiry time, others still work', async () => {
+    const first = sim.robotMessage({ text: 'a' }).data as { sessionWebhook: string; sessionWebhookExpiredTime: number };
+    const second = sim.robotMessage({ text: 'b' }).data as { sessionWebhook: string };
+    assert.ok(first.sessionWebhookExpiredTime > Date.now() + 80 * 60_000, 'far from its expiry time');
+    const control = await postJson(`${sim.apiBase}/sim/invalidate-session`, { sessionWebhook: first.sessionWebhook });
+    assert.deepEqual(control.body, { invalidated: true });
+    const gone = await postJson(first.sessionWebhook, { msgtype: 'text', text: { content: 'x' } });
+    assert.equal(gone.status, 200);
+    assert.deepEqual(gone.body, { errcode: 300001, errmsg: 'session 不存在' });
+    const alive = await postJson(second.sessionWebhook, { msgtype: 'text', text: { content: 'y' } });
+    assert.deepEqual(alive.body, { errcode: 0, errmsg: 'ok' });
+    assert.deepEqual(sim.sent.map((x) => x.kind), ['webhook']);
+    assert.equal(sim.invalidateSession('unknown-session'), false);
+  });
+
+  it('fails after handling on demand: the send is recorded, then the answer is a 502 or a dropped connection', async () => {
+    sim.failNext({ path: '/v1.0/robot/groupMessages/send', status: 502, code: 'BadGateway', afterHandling: true });
+    const failed = await call('/v1.0/robot/groupMessages/send', { ...text('delivered'), openConversationId: 'cidGroup==' });
+    assert.equal(failed.status, 502);
+    assert.equal(failed.body.code, 'BadGateway');
+    assert.equal(sim.sent.length, 1, 'DingTalk acted before the failure');
+    sim.failNext({ path: '/v1.0/robot/groupMessages/send', status: 200, afterHandling: true, dropConnection: true });
+    await assert.rejects(call('/v1.0/robot/groupMessages/send', { ...text('again'), openConversationId: 'cidGroup==' }));
+    assert.equal(sim.sent.length, 2);
+    sim.failNext({ path: '/v1.0/robot/groupMessages/send', status: 502 });
+    assert.equal((await call('/v1.0/robot/groupMessages/send', { ...text('refused'), openConversationId: 'cidGroup==' })).status, 502);
+    assert.equal(sim.sent.length, 2, 'a plain failNext fails before handling');
+  });
+
   it('replies through the session webhook of a received message', async () => {
     const robot = await TestStreamClient.open(sim, [{ type: 'CALLBACK', topic: ROBOT_TOPIC }]);
     clients.push(robot);

@@ -141,7 +141,7 @@ export class FaultInjector {
         return this.note({ kind, at, detail: `${times}x ${SEND_PATH}` });
       }
       case 'openapi-500': {
-        // Up to 4 in a row: one more than the client's default retries, so some sends end in a reported error.
+        // A send answered 500 is not resent (DingTalk may have delivered it), so each one ends in a reported error.
         const times = this.between(1, 4);
         sim.failNext({ path: SEND_PATH, status: 500, code: 'ServiceUnavailable', message: 'simulated 500', times });
         return this.note({ kind, at, detail: `${times}x ${SEND_PATH}` });
