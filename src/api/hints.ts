@@ -151,7 +151,7 @@ export function hintFor(facts: ErrorFacts): string | undefined {
     return 'DingTalk rate limit reached (20 requests per second per app and API, and per-minute limits on some APIs and on robot messages); slow the flow down, e.g. with a delay/rate-limit node, and try again';
   }
   if (code === 'Forbidden.AccessDenied.ApiCountLimitForOrg' || code === '90020') {
-    return "the organisation's monthly OpenAPI call quota is used up (standard edition: 10 000 calls per month); upgrade the DingTalk edition or wait for next month";
+    return "the organisation's monthly OpenAPI call quota is used up (standard edition: 5 000 calls per month, docs/protocol.md §6.1-i); upgrade the DingTalk edition or wait for next month";
   }
   if (isIpWhitelist(f)) {
     return "this server's outbound IP is not allowed: add it to the app's IP whitelist in the DingTalk developer console (开发者后台 → 开发管理 / 安全设置 → 服务器出口IP)";
