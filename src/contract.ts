@@ -28,6 +28,18 @@ export const DINGTALK = {
    * page): the per-app and global QPS windows are one second long.
    */
   throttleWaitMs: 1_000,
+  /**
+   * AI card streaming (`PUT /v1.0/card/streaming`), DingTalk's "AI卡片流式更新" page
+   * (https://open.dingtalk.com/document/development/api-streamingupdate), field `content`: "内容 size 单次不要超过 1 K，
+   * 总大小建议不要超过 3 K" (one update at most 1 K, the whole content best under 3 K); over it the answer is HTTP 400
+   * `param.stream.content` "content is too large". UNCONFIRMED: the unit of "K" and where DingTalk actually refuses;
+   * we read the smaller way, UTF-8 bytes with K = 1,000. The same page says a markdown variable must get the whole text
+   * every time (`isFull: true`), and DingTalk's own typewriter tutorial sends the whole answer on every update, so the
+   * 1 K applies to an appended piece (`isFull: false`) and the 3 K to the variable's whole content (ADR 0011).
+   */
+  cardStreamAppendBytes: 1_000,
+  /** The whole content of one streamed card variable, see `cardStreamAppendBytes`. */
+  cardStreamContentBytes: 3_000,
 } as const;
 
 /** Our own margins inside DingTalk's limits. */

@@ -9,6 +9,7 @@ import {
 } from './schemas';
 import type { SentRecord, SimulatorApp } from './types';
 import type { z } from 'zod';
+import { DINGTALK } from '../contract';
 
 export interface CardStream {
   content: string;
@@ -45,6 +46,8 @@ export interface CardState {
   updatedAt: number;
   /** Number of changes (create counts as 1). */
   version: number;
+  /** What the simulator ignored in answers to this card, and why (e.g. `privateData` in a card-callback answer). */
+  notes: string[];
 }
 
 const SPACE_MODELS: Record<string, { open: string; deliver: string }> = {
@@ -72,6 +75,7 @@ function mergeMap(current: Record<string, string>, update: Record<string, string
 
 type Body = Record<string, unknown>;
 type CreateBody = z.infer<typeof CardCreateSchema>;
+type CardUpdate = z.infer<typeof CardUpdateSchema>;
 
 function invalid(error: z.ZodError): SimReply {
   return dingError(400, 'invalidParameter', `Invalid parameter: ${describeIssue(error)}`);
@@ -79,6 +83,40 @@ function invalid(error: z.ZodError): SimReply {
 
 function notFound(outTrackId: string): SimReply {
   return dingError(400, 'param.cardNotExist', `card instance not found for outTrackId ${outTrackId}; create it with POST /v1.0/card/instances first`);
+}
+
+/**
+ * An outTrackId names one card for good: creating it again is refused. DingTalk's "创建卡片"
+ * (interface-for-creating-a-card-instance) and "创建并投放卡片" (create-and-deliver-cards) pages list HTTP 400
+ * `param.cardAlreadyExist` / `param.cardAlreadyExist` ("卡片已经存在"), and say a new cardTemplateId or cardData needs a
+ * new outTrackId, "否则更改不会生效" (otherwise the change has no effect). Whether createAndDeliver refuses or silently
+ * keeps the old card is UNCONFIRMED; both lose the new data, and the refusal is the one a test can see.
+ */
+function alreadyExists(): SimReply {
+  return dingError(400, 'param.cardAlreadyExist', 'param.cardAlreadyExist');
+}
+
+const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
+
+/**
+ * `PUT /v1.0/card/streaming` refusals as DingTalk's "AI卡片流式更新" page (api-streamingupdate) lists them, all HTTP 400
+ * with these codes and messages. `isFull` is documented as optional (default false) yet the same table has
+ * `param.stream.isFull` "streaming update the parameter isFull is null": which one holds is UNCONFIRMED, so the
+ * simulator refuses a missing isFull and clients always send it.
+ */
+function streamingFieldProblem(body: unknown): SimReply | undefined {
+  const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  const empty = (v: unknown): boolean => v === undefined || v === null || v === '';
+  if (empty(b['key'])) return dingError(400, 'param.stream.keyEmpty', 'param.stream.keyEmpty');
+  if (empty(b['content'])) return dingError(400, 'param.stream.contentEmpty', 'param.stream.contentEmpty');
+  if (empty(b['guid'])) return dingError(400, 'param.stream.guidEmpty', 'param.stream.guidEmpty');
+  if (b['isFull'] === undefined || b['isFull'] === null) return dingError(400, 'param.stream.isFull', 'streaming update the parameter isFull is null');
+  return undefined;
+}
+
+/** Same page: "内容 size 单次不要超过 1 K，总大小建议不要超过 3 K", refused as `param.stream.content` (src/contract.ts). */
+function contentTooLarge(): SimReply {
+  return dingError(400, 'param.stream.content', 'content is too large');
 }
 
 /** Card instances and the /v1.0/card/* endpoints. */
@@ -114,6 +152,7 @@ export class CardStore {
       createdAt: now,
       updatedAt: now,
       version: 1,
+      notes: [],
     };
     this.cards.set(card.outTrackId, card);
     return card;
@@ -142,6 +181,7 @@ export class CardStore {
   create(app: Required<SimulatorApp>, bodyIn: unknown): SimReply {
     const parsed = CardCreateSchema.safeParse(bodyIn);
     if (!parsed.success) return invalid(parsed.error);
+    if (this.cards.has(parsed.data.outTrackId)) return alreadyExists();
     const card = this.createCard(app, parsed.data);
     this.recordSent({ kind: 'card', action: 'create', clientId: app.clientId, outTrackId: card.outTrackId, body: bodyIn });
     return ok({ success: true, result: card.outTrackId });
@@ -163,12 +203,11 @@ export class CardStore {
     if (!created.success) return invalid(created.error);
     const delivery = CardDeliverSchema.safeParse(bodyIn);
     if (!delivery.success) return invalid(delivery.error);
-    const previous = this.cards.get(created.data.outTrackId);
+    if (this.cards.has(created.data.outTrackId)) return alreadyExists();
     const card = this.createCard(app, created.data);
     const result = this.deliverCard(app, card, delivery.data as Body, delivery.data.openSpaceId);
     if (!Array.isArray(result)) {
-      if (previous) this.cards.set(previous.outTrackId, previous);
-      else this.cards.delete(card.outTrackId);
+      this.cards.delete(card.outTrackId);
       return result;
     }
     this.recordSent({ kind: 'card', action: 'createAndDeliver', clientId: app.clientId, outTrackId: card.outTrackId, body: bodyIn });
@@ -193,22 +232,29 @@ export class CardStore {
     if (!parsed.success) return invalid(parsed.error);
     const card = this.cards.get(parsed.data.outTrackId);
     if (!card) return notFound(parsed.data.outTrackId);
-    this.applyUpdate(card, parsed.data, undefined);
+    this.applyUpdate(card, parsed.data);
     this.recordSent({ kind: 'card', action: 'update', clientId: app.clientId, outTrackId: card.outTrackId, body: bodyIn });
     return ok({ success: true, result: true });
   }
 
   streaming(app: Required<SimulatorApp>, bodyIn: unknown): SimReply {
+    const missing = streamingFieldProblem(bodyIn);
+    if (missing) return missing;
     const parsed = CardStreamingSchema.safeParse(bodyIn);
     if (!parsed.success) return invalid(parsed.error);
     const body = parsed.data;
     const card = this.cards.get(body.outTrackId);
-    if (!card) return notFound(body.outTrackId);
-    const stream = (card.streams[body.key] ??= { content: '', guids: [], updates: 0, finalized: false, failed: false });
+    if (!card) return dingError(400, 'param.stream.outTrackId', 'card is not exist');
+    const stream = card.streams[body.key] ?? { content: '', guids: [], updates: 0, finalized: false, failed: false };
     if (stream.finalized) {
       return dingError(400, 'invalidParameter.streaming.finalized', `streaming of key "${body.key}" was already finalized`);
     }
-    stream.content = body.isFull ? body.content : stream.content + body.content;
+    // 1 K bounds an appended piece, 3 K the variable's whole content; a full update is the whole content (ADR 0011).
+    if (!body.isFull && utf8Bytes(body.content) > DINGTALK.cardStreamAppendBytes) return contentTooLarge();
+    const next = body.isFull ? body.content : stream.content + body.content;
+    if (utf8Bytes(next) > DINGTALK.cardStreamContentBytes) return contentTooLarge();
+    card.streams[body.key] = stream;
+    stream.content = next;
     stream.guids.push(body.guid);
     stream.updates += 1;
     if (body.isFinalize) stream.finalized = card.finalized = true;
@@ -221,19 +267,42 @@ export class CardStore {
   }
 
   /**
-   * Applies an update (PUT /v1.0/card/instances or a card-callback answer). `userId` is the clicking user, for
-   * `userPrivateData`. Without the ByKey options the maps are replaced, which is what blanks fields in real life.
+   * Applies `PUT /v1.0/card/instances`: `privateData` is keyed by userId there. Without the ByKey options the maps
+   * are replaced, which is what blanks fields in real life.
    */
-  applyUpdate(card: CardState, update: CardCallbackResponse, userId: string | undefined): void {
-    const byKey = update.cardUpdateOptions?.updateCardDataByKey === true;
+  applyUpdate(card: CardState, update: CardUpdate): void {
     const privateByKey = update.cardUpdateOptions?.updatePrivateDataByKey === true;
-    if (update.cardData) card.cardParamMap = mergeMap(card.cardParamMap, update.cardData.cardParamMap, byKey);
+    this.applyCardData(card, update);
     for (const [user, data] of Object.entries(update.privateData ?? {})) {
       card.privateData[user] = mergeMap(card.privateData[user] ?? {}, data.cardParamMap, privateByKey);
     }
-    if (update.userPrivateData && userId) {
-      card.privateData[userId] = mergeMap(card.privateData[userId] ?? {}, update.userPrivateData.cardParamMap, privateByKey);
+    this.touch(card);
+  }
+
+  /**
+   * Applies a card-callback answer. DingTalk's "事件回调" page (event-callback-card) documents only `cardData`,
+   * `userPrivateData` (the clicking user's, "不需要以用户的 userId 为 key") and `cardUpdateOptions`. What DingTalk does
+   * with a `privateData` keyed by userId in an answer is UNCONFIRMED: the simulator ignores it and notes it on the
+   * card, so a test sees that such an answer changes nothing for anyone.
+   */
+  applyCallbackAnswer(card: CardState, answer: CardCallbackResponse, userId: string | undefined): void {
+    if (Object.hasOwn(answer, 'privateData')) {
+      card.notes.push('a card-callback answer carried privateData, which is not part of the documented answer (use userPrivateData for the clicking user); ignored');
     }
+    this.applyCardData(card, answer);
+    if (answer.userPrivateData && userId) {
+      const privateByKey = answer.cardUpdateOptions?.updatePrivateDataByKey === true;
+      card.privateData[userId] = mergeMap(card.privateData[userId] ?? {}, answer.userPrivateData.cardParamMap, privateByKey);
+    }
+    this.touch(card);
+  }
+
+  private applyCardData(card: CardState, update: CardCallbackResponse | CardUpdate): void {
+    const byKey = update.cardUpdateOptions?.updateCardDataByKey === true;
+    if (update.cardData) card.cardParamMap = mergeMap(card.cardParamMap, update.cardData.cardParamMap, byKey);
+  }
+
+  private touch(card: CardState): void {
     card.version += 1;
     card.updatedAt = Date.now();
   }

@@ -379,7 +379,7 @@ export class DingTalkSimulator extends EventEmitter<SimulatorEvents> {
     const payload = push.data as { outTrackId?: string; userId?: string };
     const card = payload.outTrackId ? this.cardStore.get(payload.outTrackId) : undefined;
     if (!parsed.success || !card) return;
-    this.cardStore.applyUpdate(card, parsed.data, payload.userId);
+    this.cardStore.applyCallbackAnswer(card, parsed.data, payload.userId);
   }
 
   private recordSent(record: Omit<SentRecord, 'at'>): void {

@@ -97,7 +97,8 @@ export function registerOpenApi(router: Router, deps: OpenApiDeps): void {
     if (!parsed.success) return dingError(400, 'MissingParameter', `Missing parameter: ${describeIssue(parsed.error)}`);
     const app = deps.apps().find((a) => a.clientId === parsed.data.appKey);
     if (!app || app.clientSecret !== parsed.data.appSecret) {
-      return dingError(400, 'invalidClientSecret', 'The appKey or appSecret is invalid');
+      // DingTalk's "获取企业内部应用的accessToken" page (obtain-the-access-token-of-an-internal-app), error table.
+      return dingError(400, 'invalidClientIdOrSecret', '无效的clientId或者clientSecret');
     }
     return ok(deps.tokens.issue(app.clientId));
   });

@@ -134,9 +134,13 @@ export const CardStreamingSchema = z.looseObject({
   isError: z.boolean().optional(),
 });
 
+/**
+ * A card-callback answer as DingTalk's "事件回调" page documents it: `cardData`, `userPrivateData` (the clicking user's)
+ * and `cardUpdateOptions`. Other keys (such as `privateData` keyed by userId) are kept here only so they can be
+ * reported; nothing applies them.
+ */
 export const CardCallbackResponseSchema = z.looseObject({
   cardData: CardDataSchema.optional(),
-  privateData: PrivateDataSchema.optional(),
   userPrivateData: CardDataSchema.optional(),
   cardUpdateOptions: CardUpdateOptionsSchema.optional(),
 });

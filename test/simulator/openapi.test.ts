@@ -22,11 +22,14 @@ describe('simulator: OpenAPI', () => {
     await sim.stop();
   });
 
-  it('refuses wrong app credentials for a token', async () => {
+  it('refuses wrong app credentials for a token as DingTalk documents it', async () => {
     const res = await postJson(`${sim.apiBase}/v1.0/oauth2/accessToken`, { appKey: SIMULATOR_APP.clientId, appSecret: 'nope' });
-    assert.ok(res.status === 400 || res.status === 401);
-    assert.equal(typeof res.body.code, 'string');
+    assert.equal(res.status, 400);
+    assert.equal(res.body.code, 'invalidClientIdOrSecret');
+    assert.equal(res.body.message, '无效的clientId或者clientSecret');
     assert.equal(typeof res.body.requestid, 'string');
+    const unknownApp = await postJson(`${sim.apiBase}/v1.0/oauth2/accessToken`, { appKey: 'dingNoSuchApp', appSecret: SIMULATOR_APP.clientSecret });
+    assert.equal(unknownApp.body.code, 'invalidClientIdOrSecret');
   });
 
   it('requires a valid, unexpired access token', async () => {
@@ -228,6 +231,26 @@ describe('simulator: OpenAPI', () => {
     await handle.acked;
     assert.deepEqual(sim.card('c3')!.cardParamMap, { status: 'accepted', other: 'keep' });
     assert.deepEqual(sim.card('c3')!.privateData.u7, { mine: 'yes' });
+  });
+
+  it('applies only the documented answer fields: privateData keyed by userId is ignored and noted', async () => {
+    const cards = await TestStreamClient.open(sim, [{ type: 'CALLBACK', topic: CARD_TOPIC }]);
+    clients.push(cards);
+    await call('/v1.0/card/instances', { cardTemplateId: 't', outTrackId: 'c4', cardData: { cardParamMap: { status: 'new' } }, callbackType: 'STREAM' });
+    const handle = sim.cardCallback({ outTrackId: 'c4', userId: 'u7' });
+    cards.ack(await cards.next((f) => f.type === 'CALLBACK'), {
+      response: {
+        cardData: { cardParamMap: { status: 'seen' } },
+        privateData: { u7: { cardParamMap: { mine: 'yes' } }, u8: { cardParamMap: { theirs: 'no' } } },
+        cardUpdateOptions: { updateCardDataByKey: true, updatePrivateDataByKey: true },
+      },
+    });
+    await handle.acked;
+    const card = sim.card('c4')!;
+    assert.deepEqual(card.cardParamMap, { status: 'seen' });
+    assert.deepEqual(card.privateData, {});
+    assert.equal(card.notes.length, 1);
+    assert.match(card.notes[0]!, /privateData[\s\S]*userPrivateData/);
   });
 
   it('fails any endpoint on demand with DingTalk error bodies', async () => {
