@@ -138,6 +138,26 @@ function isRobotNotInGroup(msg: string): boolean {
   return inOrderOnOneLine(msg, [/robot/gi, /not/gi, /in|exist/gi, /group/gi]) || inOrderOnOneLine(msg, [/机器人/g, /不在|未在/g, /群/g]);
 }
 
+/**
+ * DingTalk's documented card refusals (all HTTP 400): its "创建卡片" / "创建并投放卡片" pages (param.cardAlreadyExist,
+ * param.cardNotExist) and "AI卡片流式更新" page (param.stream.*). Their messages only repeat the code.
+ */
+function cardHint(code: string): string | undefined {
+  switch (code) {
+    case 'param.cardAlreadyExist':
+      return 'a card with this outTrackId already exists: use a new outTrackId for a new card (leave msg.outTrackId unset and one is generated), or change the existing card with the update operation';
+    case 'param.cardNotExist':
+    case 'param.stream.outTrackId':
+      return 'no card has this outTrackId: create the card first (create and deliver) and use the msg.outTrackId it outputs';
+    case 'param.stream.content':
+      return 'the streamed text is larger than DingTalk takes for one card (about 3 KB in all, 1 KB per appended piece): end the card and continue in a new one, or shorten the text';
+    case 'param.stream.contentEmpty':
+      return 'a streaming update had no text: DingTalk refuses empty content; send at least one character (an AI card waits "typing" until it gets a final, non-empty update)';
+    default:
+      return undefined;
+  }
+}
+
 /** Advice for one failure, or undefined when we have nothing better than DingTalk's own message. */
 export function hintFor(facts: ErrorFacts): string | undefined {
   const f = facts.message === undefined ? facts : { ...facts, message: facts.message.slice(0, MAX_HINT_MESSAGE_CHARS) };
@@ -168,6 +188,8 @@ export function hintFor(facts: ErrorFacts): string | undefined {
   if (code === 'invalidParameter.msgParam.invalid' || code === 'invalidParameter.msgKey.invalid') {
     return 'msgKey/msgParam do not match: each msgKey (sampleText, sampleMarkdown, …) expects its own msgParam fields';
   }
+  const card = cardHint(code);
+  if (card) return card;
   if (/spaces of card is empty/i.test(msg)) {
     return 'the card has no space to go to: deliver it to a group conversationId or a user id (openSpaceId)';
   }

@@ -215,7 +215,8 @@ export const StreamCardInputSchema = z.object({
   outTrackId: OutTrackIdSchema,
   /** The template variable being streamed. */
   key: nonEmpty,
-  content: z.string(),
+  /** DingTalk refuses an empty update with `param.stream.contentEmpty` (its streaming page), leaving the card typing. */
+  content: z.string().min(1, 'must not be empty (DingTalk refuses an empty streaming update: param.stream.contentEmpty)'),
   /** true (default) replaces the variable with `content`; false appends. Markdown variables need true. */
   isFull: z.boolean().default(true),
   isFinalize: z.boolean().default(false),

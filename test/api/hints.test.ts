@@ -41,6 +41,18 @@ describe('api/errors and hints', () => {
     assert.equal(hintFor({ status: 400, code: 'invalidParameter', endpoint: '/v1.0/x' }), undefined);
   });
 
+  it('turns DingTalk\'s documented card and token codes into what to do', () => {
+    // Their messages only repeat the code (DingTalk's card pages), so the code alone must carry the advice.
+    const f = (code: string, endpoint: string, status = 400) => hintFor({ status, code, message: code, endpoint }) ?? '';
+    assert.match(f('invalidClientIdOrSecret', '/v1.0/oauth2/accessToken'), /ClientID \(AppKey\) and ClientSecret/);
+    assert.match(f('invalidClientIdOrSecret', '/v1.0/gateway/connections/open'), /ClientSecret/);
+    assert.match(f('param.cardAlreadyExist', '/v1.0/card/instances/createAndDeliver'), /new outTrackId.*update operation/);
+    assert.match(f('param.cardNotExist', '/v1.0/card/instances'), /create the card first/);
+    assert.match(f('param.stream.outTrackId', '/v1.0/card/streaming'), /create the card first/);
+    assert.match(f('param.stream.content', '/v1.0/card/streaming'), /3 KB.*new one/);
+    assert.match(f('param.stream.contentEmpty', '/v1.0/card/streaming'), /empty content.*at least one character/);
+  });
+
   it('composes a message with endpoint, status, code, requestId and hint', () => {
     const err = new DingTalkError({ status: 403, code: 'X', requestId: 'R1', endpoint: '/v1.0/a', message: 'nope', hint: 'do this' });
     assert.equal(err.message, 'DingTalk /v1.0/a (HTTP 403, code X, requestId R1): nope — do this');
