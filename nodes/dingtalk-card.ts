@@ -1,7 +1,7 @@
 import type { Node, NodeAPI } from 'node-red';
 import { createAndDeliverCard, updateCard } from '../src/api/card';
 import { CardStreamer } from '../src/api/card-streamer';
-import type { DingTalkError } from '../src/api/errors';
+import { DingTalkError } from '../src/api/errors';
 import {
   CARD_OPERATIONS,
   cardOperation,
@@ -65,6 +65,19 @@ function errorText(msg: Record<string, unknown>, fallback: string): string {
   return fallback;
 }
 
+/**
+ * DingTalk refuses a second card with the same outTrackId (`param.cardAlreadyExist`, its "创建并投放卡片" page): usually a
+ * msg.outTrackId carried over from an earlier card. Said in the node's words, naming the property to change.
+ */
+function alreadyExists(err: unknown): MsgInputError | undefined {
+  if (!(err instanceof DingTalkError) || err.code !== 'param.cardAlreadyExist') return undefined;
+  return new MsgInputError(
+    'cardAlreadyExist',
+    'msg.outTrackId',
+    'A card with this msg.outTrackId already exists (DingTalk: param.cardAlreadyExist). For a new card use a new outTrackId, or delete msg.outTrackId and one is generated; to change the existing card use the operation "update".',
+  );
+}
+
 export = function (RED: NodeAPI): void {
   function DingTalkCardNode(this: Node, config: CardNodeDef): void {
     RED.nodes.createNode(this, config);
@@ -125,6 +138,20 @@ export = function (RED: NodeAPI): void {
         onError: (error) => {
           active.failure = error;
         },
+        // What the chat shows: in the runtime's language, like the rest of what this node says.
+        truncatedNote: t('card.truncatedNote', '(The answer is too long for one card; the rest is not shown.)'),
+        emptyText: t('card.emptyAnswer', '(no answer)'),
+        // The card is finished now, with "…": tell the flow at once, not only when the stream completes (ADR 0011).
+        onTruncated: ({ totalChars, limitBytes }) => {
+          node.warn(
+            t(
+              'warn.truncated',
+              'The text streamed into card __outTrackId__ is more than one card takes (__limit__ bytes): the card was finished with its start and "…". The whole text (__chars__ characters so far) will be in msg.dingtalkResponse.text when the stream completes; send the rest as a message or a new card.',
+              { outTrackId: id, limit: String(limitBytes), chars: String(totalChars) },
+            ),
+          );
+          runner.status(partialStatus(t('status.truncated', 'card full: text cut short')));
+        },
       });
       streams.set(id, active);
       return active;
@@ -147,7 +174,7 @@ export = function (RED: NodeAPI): void {
           active.failure = undefined;
           throw failure;
         }
-        return { noOutput: true, status: streamingStatus() };
+        return { noOutput: true, status: active.streamer.truncated ? partialStatus(t('status.truncated', 'card full: text cut short')) : streamingStatus() };
       }
       forget(id);
       if (chunk.kind === 'finish') {
@@ -156,10 +183,19 @@ export = function (RED: NodeAPI): void {
       } else {
         await active.streamer.fail(errorText(msg, chunk.text || t('status.streamFailed', 'stream marked failed')));
       }
-      msg['dingtalkResponse'] = { outTrackId: id, text: active.streamer.text, updates: active.streamer.requestCount, failed: chunk.kind === 'fail' };
-      return chunk.kind === 'finish'
-        ? { status: doneStatus(t('status.finished', 'stream finished')) }
-        : { status: partialStatus(t('status.streamFailed', 'stream marked failed')) };
+      const streamer = active.streamer;
+      msg['dingtalkResponse'] = {
+        outTrackId: id,
+        text: streamer.text,
+        shownText: streamer.shownText,
+        truncated: streamer.truncated,
+        updates: streamer.requestCount,
+        failed: chunk.kind === 'fail',
+      };
+      if (chunk.kind === 'fail') return { status: partialStatus(t('status.streamFailed', 'stream marked failed')) };
+      return streamer.truncated
+        ? { status: partialStatus(t('status.finishedTruncated', 'stream finished, text cut short')) }
+        : { status: doneStatus(t('status.finished', 'stream finished')) };
     }
 
     runner.listen(async (msg, app) => {
@@ -182,6 +218,8 @@ export = function (RED: NodeAPI): void {
         callbackType: 'STREAM',
         robotCode: app.robotCode,
         ...(target.space === 'group' ? { conversationId: target.openConversationId } : { userId: target.userId }),
+      }).catch((err: unknown) => {
+        throw alreadyExists(err) ?? err;
       });
       msg['outTrackId'] = outcome.outTrackId;
       msg['dingtalkResponse'] = outcome;

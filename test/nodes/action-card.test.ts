@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { DINGTALK } from '../../src/contract';
 import { SIMULATOR_APP } from '../../src/simulator';
 import { helper, loadAction, useNodeRedWithSimulator, visibleText } from './support';
 
@@ -139,5 +140,64 @@ describe('dingtalk-card node', function () {
     const { error } = await flow.send({ payload: {} });
     assert.match(error!['error'].message, /Card\.Instance\.Write/);
     assert.ok(!visibleText(flow).includes(SIMULATOR_APP.clientSecret));
+  });
+
+  it('a long LLM answer ends with a finalized card, a warning and a yellow status; the flow gets the whole text', async () => {
+    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'group', openConversationId: 'cidAI' });
+    const warnings: string[] = [];
+    flow.node.on('call:warn', (call: { args: unknown[] }) => warnings.push(String(call.args[0])));
+    const outTrackId = (await flow.send({ operation: 'createAndDeliver', payload: {} })).out!['outTrackId'] as string;
+    // ~12 KB of English: four times what DingTalk takes for one streamed card.
+    const sentence = 'The quick brown fox jumps over the lazy dog again and again. ';
+    const chunks = Array.from({ length: 200 }, () => sentence);
+    for (const c of chunks) {
+      const completed = await flow.sendAndComplete({ operation: 'stream', outTrackId, payload: c });
+      assert.equal(completed['error'], undefined);
+    }
+    // The card is finished as soon as the text no longer fits, without waiting for msg.complete.
+    const card = await env.sim.waitFor(() => (env.sim.card(outTrackId)?.streams['content']?.finalized ? env.sim.card(outTrackId) : undefined));
+    const shown = card.streams['content']!.content;
+    assert.ok(Buffer.byteLength(shown) <= DINGTALK.cardStreamContentBytes);
+    assert.ok(shown.startsWith(sentence));
+    assert.match(shown, /…\n\n\(The answer is too long for one card; the rest is not shown\.\)$/);
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, new RegExp(`${outTrackId}[\\s\\S]*msg\\.dingtalkResponse\\.text`));
+    const last = await flow.send({ operation: 'stream', outTrackId, payload: 'The end.', complete: true });
+    assert.equal(last.error, undefined);
+    const response = last.out!['dingtalkResponse'] as { text: string; shownText: string; truncated: boolean };
+    assert.equal(response.text, `${chunks.join('')}The end.`);
+    assert.deepEqual([response.shownText, response.truncated], [shown, true]);
+    assert.equal(flow.statuses.at(-1)?.fill, 'yellow');
+    // DingTalk refused nothing: every update reached the card.
+    const calls = env.sim.requests.filter((r) => r.path === STREAMING).length;
+    assert.equal(env.sim.sent.filter((r) => r.kind === 'card' && r.action === 'streaming').length, calls);
+  });
+
+  it('never streams an empty update: a stream completed without text ends the card with "(no answer)"', async () => {
+    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'user', userId: 'u1' });
+    const outTrackId = (await flow.send({ operation: 'createAndDeliver', payload: {} })).out!['outTrackId'] as string;
+    await flow.sendAndComplete({ operation: 'stream', outTrackId, payload: '' });
+    await flow.sendAndComplete({ operation: 'stream', outTrackId, payload: ' ' });
+    const last = await flow.send({ operation: 'stream', outTrackId, payload: '', complete: true });
+    assert.equal(last.error, undefined);
+    const stream = env.sim.card(outTrackId)!.streams['content']!;
+    assert.deepEqual([stream.content, stream.finalized], ['(no answer)', true]);
+    const contents = env.sim.requests.filter((r) => r.path === STREAMING).map((r) => (r.body as { content: string }).content);
+    assert.deepEqual(contents, ['(no answer)']);
+  });
+
+  it('refuses to create a second card with the same msg.outTrackId, saying to use a new one or update', async () => {
+    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'tpl.schema', target: 'user', userId: 'u1' });
+    const first = await flow.send({ operation: 'createAndDeliver', outTrackId: 'leave-42', payload: { status: 'pending' } });
+    assert.equal(first.error, undefined);
+    const second = await flow.send({ operation: 'createAndDeliver', outTrackId: 'leave-42', payload: { status: 'again' } });
+    const message = String(second.error?.['error']?.message);
+    assert.match(message, /msg\.outTrackId already exists/);
+    assert.match(message, /new outTrackId/);
+    assert.match(message, /"update"/);
+    assert.equal(flow.statuses.at(-1)?.fill, 'red');
+    assert.deepEqual(env.sim.card('leave-42')!.cardParamMap, { status: 'pending' });
+    // The next message still flows.
+    assert.equal((await flow.send({ operation: 'update', outTrackId: 'leave-42', payload: { status: 'approved' } })).error, undefined);
   });
 });

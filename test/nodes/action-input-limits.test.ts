@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { DINGTALK } from '../../src/contract';
 import { INPUT_LIMITS } from '../../src/nodes-input/limits';
 import { loadAction, useNodeRedWithSimulator, type ActionFlow } from './support';
 
@@ -137,7 +138,9 @@ describe('action nodes refuse oversized msg fields', function () {
     assert.match(message, /continue in a new card/);
     const last = await flow.send({ operation: 'stream', outTrackId, payload: '', complete: true });
     assert.equal(last.error, undefined);
-    assert.equal(env.sim.card(outTrackId)!.streams['content']!.content.length, INPUT_LIMITS.streamTextChars);
+    // The flow gets the whole text; the card shows what DingTalk takes, ending with "…" (ADR 0011).
+    assert.equal((last.out!['dingtalkResponse'] as { text: string }).text.length, INPUT_LIMITS.streamTextChars);
+    assert.ok(Buffer.byteLength(env.sim.card(outTrackId)!.streams['content']!.content) <= DINGTALK.cardStreamContentBytes);
     assert.ok(env.sim.card(outTrackId)!.finalized);
   });
 
