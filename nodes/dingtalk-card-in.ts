@@ -59,7 +59,7 @@ export = function (RED: NodeAPI): void {
               const giveUp = (): void => void finish(undefined);
               const timer = setTimeout(giveUp, deadlineMs);
               waiting.add(giveUp);
-              const responder: CardResponder = { messageId: push.headers.messageId, respond: (answer) => finish(answer) };
+              const responder: CardResponder = { messageId: push.headers.messageId, userId: push.data.userId, respond: (answer) => finish(answer) };
               node.send({ ...msg, _dingtalkCard: responder });
             }),
         );

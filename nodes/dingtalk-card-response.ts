@@ -19,9 +19,14 @@ export = function (RED: NodeAPI): void {
           done(new Error(RED._('dingtalk-card-response.errors.noCallback')));
           return;
         }
-        const parsed = parseCardAnswer(msg.payload);
+        // msg._dingtalkCard travels with the msg, so a flow may have changed it: only a string is a userId.
+        const clickingUserId = typeof responder.userId === 'string' ? responder.userId : undefined;
+        const parsed = parseCardAnswer(msg.payload, clickingUserId);
         if (!parsed.ok) {
-          done(new Error(RED._('dingtalk-card-response.errors.invalidAnswer', { reason: parsed.reason })));
+          const text = parsed.privateData
+            ? RED._('dingtalk-card-response.errors.privateData', { users: parsed.privateData.users, userId: parsed.privateData.clickingUserId ?? '?' })
+            : RED._('dingtalk-card-response.errors.invalidAnswer', { reason: parsed.reason });
+          done(new Error(text));
           return;
         }
         if (!responder.respond(parsed.answer)) {

@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { CardCallbackResponseSchema, CardPrivateDataSchema, type CardCallback, type CardCallbackResponse } from '../../src/stream/frames';
+import {
+  CardCallbackResponseSchema,
+  CardPrivateDataSchema,
+  PRIVATE_DATA_IN_ANSWER,
+  type CardCallback,
+  type CardCallbackResponse,
+} from '../../src/stream/frames';
 
 /**
  * Card callback -> msg.payload, and msg.payload of dingtalk-card-response -> the answer DingTalk merges into the card.
@@ -62,7 +68,14 @@ export function withMergeByKey(answer: CardCallbackResponse): CardCallbackRespon
   };
 }
 
-export type CardAnswerParse = { ok: true; answer: CardCallbackResponse } | { ok: false; reason: string };
+export type CardAnswerParse =
+  | { ok: true; answer: CardCallbackResponse }
+  | {
+      ok: false;
+      reason: string;
+      /** Set when the answer was refused for its `privateData`: the userIds it names and the user who clicked. */
+      privateData?: { users: string; clickingUserId: string | undefined };
+    };
 
 function describeIssue(error: z.ZodError, root: string): string {
   const issue = error.issues[0];
@@ -70,17 +83,54 @@ function describeIssue(error: z.ZodError, root: string): string {
   return `${path}: ${issue?.message ?? 'invalid'}`;
 }
 
+/** A short list for an error message: the keys come from the flow and can be many or long. */
+function listUsers(users: string[]): string {
+  const shown = users.slice(0, 5).map((u) => JSON.stringify(u.length > 64 ? `${u.slice(0, 64)}…` : u));
+  return users.length > shown.length ? `${shown.join(', ')}, … (${users.length} in all)` : shown.join(', ');
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 /**
- * msg.payload is either a full answer (`{ cardData?, privateData?, userPrivateData?, cardUpdateOptions? }`) or a flat
- * object of strings for the card's public data.
+ * `privateData` keyed by userId is how the card APIs take private data, not how a click is answered: DingTalk's
+ * "事件回调" page takes `userPrivateData`, the clicking user's (src/stream/frames.ts). The one unambiguous case, only
+ * the clicking user's entry and no userPrivateData beside it, becomes userPrivateData; anything else is refused,
+ * since DingTalk would not apply it and the flow would never know.
  */
-export function parseCardAnswer(payload: unknown): CardAnswerParse {
+function withoutPrivateData(
+  answer: Record<string, unknown>,
+  clickingUserId: string | undefined,
+): { ok: true; answer: Record<string, unknown> } | Extract<CardAnswerParse, { ok: false }> {
+  const { privateData, ...rest } = answer;
+  if (privateData === undefined || privateData === null) return { ok: true, answer: rest };
+  const users = isPlainObject(privateData) ? Object.keys(privateData) : [];
+  if (isPlainObject(privateData) && users.length === 0) return { ok: true, answer: rest };
+  if (isPlainObject(privateData) && users.length === 1 && users[0] === clickingUserId && answer['userPrivateData'] === undefined) {
+    return { ok: true, answer: { ...rest, userPrivateData: privateData[clickingUserId] } };
+  }
+  const names = isPlainObject(privateData) ? listUsers(users) : `a ${Array.isArray(privateData) ? 'array' : typeof privateData}`;
+  return {
+    ok: false,
+    reason: `msg.payload.privateData: ${PRIVATE_DATA_IN_ANSWER} (it names ${names}; the click came from ${clickingUserId ?? 'an unknown user'})`,
+    privateData: { users: names, clickingUserId },
+  };
+}
+
+/**
+ * msg.payload is either a full answer (`{ cardData?, userPrivateData?, cardUpdateOptions? }`) or a flat object of
+ * strings for the card's public data. `clickingUserId` is the user whose click is answered.
+ */
+export function parseCardAnswer(payload: unknown, clickingUserId?: string): CardAnswerParse {
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
     return { ok: false, reason: `msg.payload: expected an object, got ${Array.isArray(payload) ? 'an array' : payload === null ? 'null' : typeof payload}` };
   }
   const isFullAnswer = Object.keys(payload).some((key) => ANSWER_KEYS.includes(key));
   if (isFullAnswer) {
-    const parsed = CardCallbackResponseSchema.safeParse(payload);
+    const documented = withoutPrivateData(payload as Record<string, unknown>, clickingUserId);
+    if (!documented.ok) return documented;
+    const parsed = CardCallbackResponseSchema.safeParse(documented.answer);
     return parsed.success ? { ok: true, answer: withMergeByKey(parsed.data) } : { ok: false, reason: describeIssue(parsed.error, 'msg.payload') };
   }
   const parsed = FlatParamsSchema.safeParse(payload);
@@ -91,6 +141,8 @@ export function parseCardAnswer(payload: unknown): CardAnswerParse {
 /** What dingtalk-card-in puts on msg._dingtalkCard for dingtalk-card-response (like msg.res for http response). */
 export interface CardResponder {
   messageId: string;
+  /** The user who clicked: the one `userPrivateData` is for. */
+  userId?: string;
   /** True when the answer went out; false when the deadline had passed or the callback was already answered. */
   respond(answer: CardCallbackResponse): boolean;
 }

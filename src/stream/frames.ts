@@ -184,11 +184,19 @@ export const CardPrivateDataSchema = z.looseObject({
     .optional(),
 });
 
-/** What a card-callback answer may contain (docs/protocol.md §3.4); cardParamMap values must be strings. */
+/**
+ * What a card-callback answer may contain: DingTalk's "事件回调" page (event-callback-card, docs/protocol.md §3.4) documents
+ * `cardData`, `userPrivateData` (the clicking user's, "不需要以用户的 userId 为 key") and `cardUpdateOptions`;
+ * cardParamMap values must be strings. `privateData` keyed by userId belongs to the card APIs, not to this answer: it
+ * is refused, so an answer is never sent with data DingTalk does not document taking (the card nodes turn the
+ * clicking user's entry into userPrivateData first). One optional key more costs the per-callback check nothing.
+ */
 const CardParamMapSchema = z.record(z.string(), z.string());
+export const PRIVATE_DATA_IN_ANSWER =
+  'privateData (keyed by userId) is not part of a card-callback answer: use userPrivateData for the user who clicked';
 export const CardCallbackResponseSchema = z.looseObject({
   cardData: z.looseObject({ cardParamMap: CardParamMapSchema }).optional(),
-  privateData: z.record(z.string(), z.looseObject({ cardParamMap: CardParamMapSchema })).optional(),
+  privateData: z.never({ error: PRIVATE_DATA_IN_ANSWER }).optional(),
   userPrivateData: z.looseObject({ cardParamMap: CardParamMapSchema }).optional(),
   cardUpdateOptions: z
     .looseObject({ updateCardDataByKey: z.boolean().optional(), updatePrivateDataByKey: z.boolean().optional() })

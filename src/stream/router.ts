@@ -312,8 +312,9 @@ export class FrameRouter {
       if (!answer.success) {
         this.host.warn(
           'bad-card-answer',
-          'A card callback answer was not {cardData?, privateData?, userPrivateData?, cardUpdateOptions?} with string ' +
-            'cardParamMap values; the card was left unchanged.',
+          'A card callback answer was not {cardData?, userPrivateData?, cardUpdateOptions?} with string cardParamMap ' +
+            'values (privateData keyed by userId is not part of the answer: use userPrivateData for the user who clicked); ' +
+            'the card was left unchanged.',
         );
         return EMPTY_CALLBACK_ACK_DATA;
       }

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { OpenApiClient } from '../../src/api/http';
 import { SIMULATOR_APP, type DingTalkSimulator } from '../../src/simulator';
@@ -102,6 +104,41 @@ describe('dingtalk-card-in and dingtalk-card-response', function () {
     const card = env.sim.card('card-3')!;
     assert.equal(card.cardParamMap['status'], 'seen');
     assert.deepEqual(card.privateData['user-9'], { mine: 'yes' });
+  });
+
+  it('turns privateData of the clicking user into userPrivateData, the format of DingTalk\'s answer', async () => {
+    await createCard(env.sim, 'card-3b', { status: 'open' });
+    const flow = await loadCardFlow(env.sim);
+    const push = env.sim.cardCallback({ outTrackId: 'card-3b', userId: 'user-9' });
+    const click = await flow.clicks.nth(1);
+    flow.answer({ ...click, payload: { cardData: { cardParamMap: { status: 'seen' } }, privateData: { 'user-9': { cardParamMap: { mine: 'yes' } } } } });
+    const response = ackData((await push.acked).ack)['response'];
+    assert.equal('privateData' in response, false);
+    assert.deepEqual(response.userPrivateData, { cardParamMap: { mine: 'yes' } });
+    await flow.answered.nth(1);
+    assert.deepEqual(env.sim.card('card-3b')!.privateData['user-9'], { mine: 'yes' });
+    assert.deepEqual(env.sim.card('card-3b')!.notes, []);
+  });
+
+  it('refuses privateData for other users with done(err) saying what to do, and keeps waiting for a valid answer', async () => {
+    await createCard(env.sim, 'card-3c', { status: 'open' });
+    const flow = await loadCardFlow(env.sim);
+    const push = env.sim.cardCallback({ outTrackId: 'card-3c', userId: 'user-9' });
+    const click = await flow.clicks.nth(1);
+    for (const privateData of [{ 'user-2': { cardParamMap: { x: '1' } } }, { 'user-9': { cardParamMap: { x: '1' } }, 'user-2': { cardParamMap: { x: '2' } } }]) {
+      flow.answer({ ...click, payload: { privateData } });
+    }
+    // Both the clicking user's entry and userPrivateData: which one is meant is not clear.
+    flow.answer({ ...click, payload: { privateData: { 'user-9': { cardParamMap: { x: '1' } } }, userPrivateData: { cardParamMap: { x: '3' } } } });
+    for (let i = 1; i <= 3; i++) assert.match(String((await flow.errors.nth(i))['error'].message), /errors\.privateData/);
+    for (const lang of ['en-US', 'zh-CN']) {
+      const catalog = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'locales', lang, 'dingtalk-card-response.json'), 'utf8'));
+      const text = String(catalog['dingtalk-card-response'].errors.privateData);
+      for (const must of ['userPrivateData', '__userId__', '__users__', 'PUT /v1.0/card/instances']) assert.ok(text.includes(must), `${lang}: ${must}`);
+    }
+    flow.answer({ ...click, payload: { userPrivateData: { cardParamMap: { x: 'mine' } } } });
+    assert.deepEqual(ackData((await push.acked).ack)['response'].userPrivateData, { cardParamMap: { x: 'mine' } });
+    assert.deepEqual(env.sim.card('card-3c')!.privateData, { 'user-9': { x: 'mine' } });
   });
 
   it('answers an empty success when no card response comes in time, and the card is unchanged', async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { RecordedAck } from '../../src/simulator';
 import type { Push } from '../../src/stream/types';
-import type { CardCallback, RobotMessage } from '../../src/stream/frames';
+import type { CardCallback, CardCallbackResponse, RobotMessage } from '../../src/stream/frames';
 import { Harness, ackData, deferred, waitForState, waitForWarning } from './helpers';
 
 /**
@@ -277,6 +277,19 @@ describe('stream client: delivering and acking pushes', () => {
     await waitForState(client, 'connected');
     const warned = waitForWarning(client, /cardParamMap values/);
     const ack = await h.sim.cardCallback({ outTrackId: 'track-3' }).acked;
+    assert.deepEqual(ackData(ack.ack), { response: {} });
+    await warned;
+  });
+
+  it('refuses (and warns about) an answer with privateData keyed by userId, which DingTalk\'s answer does not take', async () => {
+    await setup();
+    const client = h.client();
+    const answer = { privateData: { 'user-9': { cardParamMap: { choice: 'a' } } } };
+    client.onCardCallback(() => answer as unknown as CardCallbackResponse);
+    client.start();
+    await waitForState(client, 'connected');
+    const warned = waitForWarning(client, /userPrivateData for the user who clicked/);
+    const ack = await h.sim.cardCallback({ outTrackId: 'track-3b', userId: 'user-9' }).acked;
     assert.deepEqual(ackData(ack.ack), { response: {} });
     await warned;
   });
