@@ -281,9 +281,10 @@ export class CardStore {
 
   /**
    * Applies a card-callback answer. DingTalk's "事件回调" page (event-callback-card) documents only `cardData`,
-   * `userPrivateData` (the clicking user's, "不需要以用户的 userId 为 key") and `cardUpdateOptions`. What DingTalk does
-   * with a `privateData` keyed by userId in an answer is UNCONFIRMED: the simulator ignores it and notes it on the
-   * card, so a test sees that such an answer changes nothing for anyone.
+   * `userPrivateData` (the clicking user's, "不需要以用户的 userId 为 key") and `cardUpdateOptions`; its card FAQ
+   * (faq-card, "卡片回传请求事件返回的私有数据没生效") says private data in an answer takes effect only under
+   * `userPrivateData`. So a `privateData` keyed by userId is ignored, and noted on the card so a test can see it.
+   * Whether DingTalk then applies the rest of the answer or refuses all of it is UNCONFIRMED; we apply the rest.
    */
   applyCallbackAnswer(card: CardState, answer: CardCallbackResponse, userId: string | undefined): void {
     if (Object.hasOwn(answer, 'privateData')) {
