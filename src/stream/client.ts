@@ -6,6 +6,7 @@ import { StreamConnection, type ConnectionListener } from './connection';
 import { GatewayError, openTicket } from './gateway';
 import { ReconnectPolicy } from './reconnect-policy';
 import { FrameRouter, type AckTarget, type RouterHost } from './router';
+import { WarningLimiter } from './warning-limiter';
 import type {
   CardCallbackHandler,
   EventHandler,
@@ -47,10 +48,6 @@ export const DEFAULT_TIMING: Readonly<StreamTiming> = {
   handshakeTimeoutMs: 10_000,
 };
 
-/** The same kind of warning is emitted at most once per this interval; repeats go to the debug log. */
-const MAX_WARNING_KINDS = 200;
-const WARNING_INTERVAL_MS = 60_000;
-
 /**
  * One DingTalk app's Stream connection (docs/protocol.md §1-§4, §8): fetches a ticket per connection, keeps exactly the
  * subscriptions its handlers need, rotates make-before-break on `disconnect` or a subscription change (ADR 0001),
@@ -73,6 +70,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
   private readonly wsAgents = new Map<string, http.Agent>();
   private readonly router: FrameRouter;
   private readonly reconnect: ReconnectPolicy;
+  private readonly warnings: WarningLimiter;
   private readonly liveStats: StreamStats = {
     framesIn: 0,
     acksOut: 0,
@@ -103,7 +101,6 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
   private readonly sockets = new Set<StreamConnection>();
   private readonly drainTimers = new Map<StreamConnection, NodeJS.Timeout>();
   private everConnected = false;
-  private readonly warnedAt = new Map<string, number>();
 
   constructor(private readonly options: StreamClientOptions) {
     super();
@@ -117,6 +114,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
     this.ua = options.ua ?? USER_AGENT;
     this.localIp = options.localIp ?? firstLanIPv4();
     this.reconnect = new ReconnectPolicy({ timing, clock: this.clock, random: options.random ?? systemRandom });
+    this.warnings = new WarningLimiter({ clock: this.clock });
     const gatewayProxy = options.dispatcher ? undefined : resolveProxy(options.proxy, this.apiBase);
     this.gatewayProxyHost = gatewayProxy ? proxyHostOf(gatewayProxy) : undefined;
     if (options.dispatcher) {
@@ -460,21 +458,12 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
     this.emit('state', change);
   }
 
+  /** Repeats of a kind within the limiter's interval go to the debug log only. */
   private warn(kind: string, message: string): void {
-    const now = this.clock.now();
-    // Kinds can carry a topic name from the wire: keep the table small whatever a server sends. Expired entries go
-    // first; past the cap, new kinds share one entry, so a flood of new topics can neither grow the table nor
-    // reopen the rate limit of a kind already warned about.
-    if (this.warnedAt.size >= MAX_WARNING_KINDS && !this.warnedAt.has(kind)) {
-      for (const [k, at] of this.warnedAt) if (now - at >= WARNING_INTERVAL_MS) this.warnedAt.delete(k);
-      if (this.warnedAt.size >= MAX_WARNING_KINDS) kind = 'too-many-kinds';
-    }
-    const last = this.warnedAt.get(kind);
-    if (last !== undefined && now - last < WARNING_INTERVAL_MS) {
+    if (!this.warnings.allow(kind)) {
       this.logger.debug(message);
       return;
     }
-    this.warnedAt.set(kind, now);
     this.logger.warn(message);
     this.emit('warning', new Error(message));
   }
