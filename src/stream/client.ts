@@ -5,7 +5,7 @@ import type { Dispatcher } from 'undici';
 import { StreamConnection, type ConnectionListener } from './connection';
 import { GatewayError, openTicket } from './gateway';
 import { ReconnectPolicy } from './reconnect-policy';
-import { FrameRouter, type AckTarget, type RouterHost } from './router';
+import { FrameRouter } from './router';
 import { WarningLimiter } from './warning-limiter';
 import type {
   CardCallbackHandler,
@@ -68,7 +68,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
   /** Proxy used for the gateway call, as host:port only (for messages). */
   private readonly gatewayProxyHost: string | undefined;
   private readonly wsAgents = new Map<string, http.Agent>();
-  private readonly router: FrameRouter;
+  private readonly router: FrameRouter<StreamConnection>;
   private readonly reconnect: ReconnectPolicy;
   private readonly warnings: WarningLimiter;
   private readonly liveStats: StreamStats = {
@@ -128,20 +128,19 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
       });
       this.ownsDispatcher = true;
     }
-    const host: RouterHost = {
-      stats: this.liveStats,
-      warn: (kind, message) => this.warn(kind, message),
-      onServerDisconnect: (target) => this.onServerDisconnect(target as StreamConnection),
-      onAcksSettled: (target) => this.onAcksSettled(target as StreamConnection),
-    };
-    this.router = new FrameRouter(
+    this.router = new FrameRouter<StreamConnection>(
       {
         clock: this.clock,
         callbackDeadlineMs: this.timing.callbackDeadlineMs,
         dedupeTtlMs: this.timing.dedupeTtlMs,
         dedupeMaxEntries: this.timing.dedupeMaxEntries,
       },
-      host,
+      {
+        stats: this.liveStats,
+        warn: (kind, message) => this.warn(kind, message),
+        onServerDisconnect: (conn) => this.onServerDisconnect(conn),
+        onAcksSettled: (conn) => this.onAcksSettled(conn),
+      },
     );
   }
 
@@ -390,7 +389,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
   /** Replaced sockets close once their held acks are out; draining ones when the server closes them (or on timeout). */
   private retire(conn: StreamConnection): void {
     conn.retiring = true;
-    if (!conn.draining && conn.pendingAcks === 0) {
+    if (!conn.draining && this.router.pendingAcks(conn) === 0) {
       void conn.close();
       return;
     }
