@@ -36,8 +36,8 @@ describe('stream: WarningLimiter', () => {
     assert.equal(limiter.allow('malformed-json'), true);
     clock.advance(1_000);
     // Hostile: every frame names a new unknown topic, each a kind of its own.
-    const let_through = Array.from({ length: 1_000 }, (_, i) => limiter.allow(`unhandled:topic-${i}`)).filter(Boolean).length;
-    assert.equal(let_through, 10, '9 kinds fill the table, then one warning for all the others');
+    const letThrough = Array.from({ length: 1_000 }, (_, i) => limiter.allow(`unhandled:topic-${i}`)).filter(Boolean).length;
+    assert.equal(letThrough, 10, '9 kinds fill the table, then one warning for all the others');
     assert.ok(limiter.size <= 11, `table holds ${limiter.size} kinds`);
     assert.equal(limiter.allow('malformed-json'), false, 'still within its interval');
   });
