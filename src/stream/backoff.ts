@@ -32,7 +32,7 @@ export class Backoff {
     return Math.floor(unit * ceiling);
   }
 
-  /** Called once a connection has proven stable, so the next outage starts again from `baseMs`. */
+  /** Starts over from `baseMs`; when that happens is ReconnectPolicy's call (ADR 0009). */
   reset(): void {
     this.failures = 0;
   }

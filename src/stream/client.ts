@@ -2,10 +2,11 @@ import { EventEmitter } from 'node:events';
 import type * as http from 'node:http';
 import { networkInterfaces } from 'node:os';
 import type { Dispatcher } from 'undici';
-import { Backoff } from './backoff';
 import { StreamConnection, type ConnectionListener } from './connection';
 import { GatewayError, openTicket } from './gateway';
-import { FrameRouter, type AckTarget, type RouterHost } from './router';
+import { ReconnectPolicy } from './reconnect-policy';
+import { FrameRouter } from './router';
+import { WarningLimiter } from './warning-limiter';
 import type {
   CardCallbackHandler,
   EventHandler,
@@ -21,7 +22,7 @@ import type {
   Unsubscribe,
 } from './types';
 import { createHttpDispatcher, createTunnelAgent, resolveProxy } from '../util/proxy';
-import { silentLogger, systemClock, systemRandom, type Clock, type Logger, type RandomSource } from '../util/runtime';
+import { silentLogger, systemClock, systemRandom, type Clock, type Logger } from '../util/runtime';
 import { USER_AGENT } from '../version';
 import { describeThrown } from '../util/thrown';
 import { OURS } from '../contract';
@@ -47,25 +48,10 @@ export const DEFAULT_TIMING: Readonly<StreamTiming> = {
   handshakeTimeoutMs: 10_000,
 };
 
-/** The same kind of warning is emitted at most once per this interval; repeats go to the debug log. */
-const MAX_WARNING_KINDS = 200;
-const WARNING_INTERVAL_MS = 60_000;
-
-/**
- * A working socket that drops is replaced at once, after a random pause below this (capped by backoffBaseMs) so that
- * many instances cut off together do not all hit the gateway in the same millisecond.
- */
-const RECONNECT_JITTER_MS = 250;
-/**
- * Drops of sockets younger than stableAfterMs that are still replaced at once; past this many in a row the server is
- * treated as flapping and the replacements back off (ADR 0009).
- */
-const QUICK_RECONNECTS = 3;
-
 /**
  * One DingTalk app's Stream connection (docs/protocol.md §1-§4, §8): fetches a ticket per connection, keeps exactly the
  * subscriptions its handlers need, rotates make-before-break on `disconnect` or a subscription change (ADR 0001),
- * reconnects with backoff, and routes frames to handlers through FrameRouter, which also acks them.
+ * reconnects when ReconnectPolicy says, and routes frames to handlers through FrameRouter, which also acks them.
  *
  * Single-flight by construction: at most one connect attempt runs (`connecting`), at most one retry timer is armed
  * (`retryTimer`), and after `close()` nothing is ever started again.
@@ -82,14 +68,9 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
   /** Proxy used for the gateway call, as host:port only (for messages). */
   private readonly gatewayProxyHost: string | undefined;
   private readonly wsAgents = new Map<string, http.Agent>();
-  private readonly router: FrameRouter;
-  /** Grows with consecutive failed attempts (gateway, handshake); reset by an attempt that succeeds. */
-  private readonly backoff: Backoff;
-  /** Grows with sockets that keep dropping before stableAfterMs (a flapping server); reset by a stable one. */
-  private readonly flapBackoff: Backoff;
-  private readonly random: RandomSource;
-  /** Drops in a row of sockets that had not yet been up for stableAfterMs. */
-  private flaps = 0;
+  private readonly router: FrameRouter<StreamConnection>;
+  private readonly reconnect: ReconnectPolicy;
+  private readonly warnings: WarningLimiter;
   private readonly liveStats: StreamStats = {
     framesIn: 0,
     acksOut: 0,
@@ -110,7 +91,6 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
   private resyncWanted = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private retryAt: number | undefined;
-  private stableTimer: NodeJS.Timeout | undefined;
   private abort: AbortController | undefined;
   /** The socket being opened, so close() can stop it. */
   private opening: StreamConnection | undefined;
@@ -121,7 +101,6 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
   private readonly sockets = new Set<StreamConnection>();
   private readonly drainTimers = new Map<StreamConnection, NodeJS.Timeout>();
   private everConnected = false;
-  private readonly warnedAt = new Map<string, number>();
 
   constructor(private readonly options: StreamClientOptions) {
     super();
@@ -134,9 +113,8 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
     this.apiBase = options.apiBase ?? DEFAULT_API_BASE;
     this.ua = options.ua ?? USER_AGENT;
     this.localIp = options.localIp ?? firstLanIPv4();
-    this.random = options.random ?? systemRandom;
-    this.backoff = new Backoff({ baseMs: this.timing.backoffBaseMs, maxMs: this.timing.backoffMaxMs, random: this.random });
-    this.flapBackoff = new Backoff({ baseMs: this.timing.backoffBaseMs, maxMs: this.timing.backoffMaxMs, random: this.random });
+    this.reconnect = new ReconnectPolicy({ timing, clock: this.clock, random: options.random ?? systemRandom });
+    this.warnings = new WarningLimiter({ clock: this.clock });
     const gatewayProxy = options.dispatcher ? undefined : resolveProxy(options.proxy, this.apiBase);
     this.gatewayProxyHost = gatewayProxy ? proxyHostOf(gatewayProxy) : undefined;
     if (options.dispatcher) {
@@ -150,20 +128,19 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
       });
       this.ownsDispatcher = true;
     }
-    const host: RouterHost = {
-      stats: this.liveStats,
-      warn: (kind, message) => this.warn(kind, message),
-      onServerDisconnect: (target) => this.onServerDisconnect(target as StreamConnection),
-      onAcksSettled: (target) => this.onAcksSettled(target as StreamConnection),
-    };
-    this.router = new FrameRouter(
+    this.router = new FrameRouter<StreamConnection>(
       {
         clock: this.clock,
         callbackDeadlineMs: this.timing.callbackDeadlineMs,
         dedupeTtlMs: this.timing.dedupeTtlMs,
         dedupeMaxEntries: this.timing.dedupeMaxEntries,
       },
-      host,
+      {
+        stats: this.liveStats,
+        warn: (kind, message) => this.warn(kind, message),
+        onServerDisconnect: (conn) => this.onServerDisconnect(conn),
+        onAcksSettled: (conn) => this.onAcksSettled(conn),
+      },
     );
   }
 
@@ -318,14 +295,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
     this.liveStats.connectedAt = this.clock.now();
     // Make-before-break: the old socket goes only now that the new one is up (ADR 0001).
     if (previous !== undefined && previous !== conn) this.retire(previous);
-    // The attempt worked: the next failure starts again from backoffBaseMs.
-    this.backoff.reset();
-    this.clock.clearTimeout(this.stableTimer);
-    this.stableTimer = this.clock.setTimeout(() => {
-      this.stableTimer = undefined;
-      this.flaps = 0;
-      this.flapBackoff.reset();
-    }, this.timing.stableAfterMs);
+    this.reconnect.connected();
     this.logger.info(`DingTalk Stream connected (${conn.origin}).`);
     this.setState('connected');
     // A disconnect notice can arrive in the very first frames, before the socket was adopted: rotate now.
@@ -334,14 +304,13 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
 
   private connectFailed(error: Error): void {
     if (error instanceof GatewayError && error.authFailed) {
-      // A configuration problem: retrying soon cannot fix it, and hammering the gateway might get the IP throttled.
-      const delay = this.timing.authFailedRetryMs;
+      const delay = this.reconnect.authFailed();
       this.logger.error(error.message);
       this.armRetry(delay);
       this.setState('auth-failed', error, this.clock.now() + delay);
       return;
     }
-    const delay = this.backoff.next();
+    const delay = this.reconnect.attemptFailed();
     this.armRetry(delay);
     if (this.active !== undefined && this.active.isOpen && !this.active.draining) {
       // A rotation (new subscriptions) failed but the current socket still works: keep it and try again later.
@@ -388,11 +357,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
     this.drainTimers.delete(conn);
     if (this.closed || conn !== this.active) return;
     this.active = undefined;
-    // Still pending: this socket dropped before it had been up for stableAfterMs.
-    const young = this.stableTimer !== undefined;
-    this.clock.clearTimeout(this.stableTimer);
-    this.stableTimer = undefined;
-    if (young) this.flaps += 1;
+    this.reconnect.dropped();
     const error = reason ?? new Error('The Stream connection closed.');
     this.logger.warn(error.message);
     if (this.connecting) {
@@ -405,21 +370,9 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
       this.setState('reconnecting', error, this.retryAt);
       return;
     }
-    const delay = this.delayAfterDrop();
+    const delay = this.reconnect.delayAfterDrop();
     this.armRetry(delay);
     this.setState('reconnecting', error, this.clock.now() + delay);
-  }
-
-  /**
-   * A socket that was working dropped (killed, reset, missed pongs): DingTalk is most likely still there, so the
-   * replacement starts at once, within a short jitter. Only a server whose sockets keep dropping before they are
-   * stable gets exponentially longer pauses; failed attempts back off on their own in connectFailed().
-   */
-  private delayAfterDrop(): number {
-    if (this.flaps > QUICK_RECONNECTS) return this.flapBackoff.next();
-    const r = this.random();
-    const unit = r >= 0 && r < 1 ? r : 0.5;
-    return Math.floor(unit * Math.min(RECONNECT_JITTER_MS, this.timing.backoffBaseMs));
   }
 
   /** SYSTEM disconnect: open the next connection now, let this one drain (ADR 0001). */
@@ -436,7 +389,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
   /** Replaced sockets close once their held acks are out; draining ones when the server closes them (or on timeout). */
   private retire(conn: StreamConnection): void {
     conn.retiring = true;
-    if (!conn.draining && conn.pendingAcks === 0) {
+    if (!conn.draining && this.router.pendingAcks(conn) === 0) {
       void conn.close();
       return;
     }
@@ -477,8 +430,6 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
     if (this.syncHandle !== undefined) clearImmediate(this.syncHandle);
     this.syncHandle = undefined;
     this.cancelRetry();
-    this.clock.clearTimeout(this.stableTimer);
-    this.stableTimer = undefined;
     for (const timer of this.drainTimers.values()) this.clock.clearTimeout(timer);
     this.drainTimers.clear();
     this.abort?.abort();
@@ -506,21 +457,12 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
     this.emit('state', change);
   }
 
+  /** Repeats of a kind within the limiter's interval go to the debug log only. */
   private warn(kind: string, message: string): void {
-    const now = this.clock.now();
-    // Kinds can carry a topic name from the wire: keep the table small whatever a server sends. Expired entries go
-    // first; past the cap, new kinds share one entry, so a flood of new topics can neither grow the table nor
-    // reopen the rate limit of a kind already warned about.
-    if (this.warnedAt.size >= MAX_WARNING_KINDS && !this.warnedAt.has(kind)) {
-      for (const [k, at] of this.warnedAt) if (now - at >= WARNING_INTERVAL_MS) this.warnedAt.delete(k);
-      if (this.warnedAt.size >= MAX_WARNING_KINDS) kind = 'too-many-kinds';
-    }
-    const last = this.warnedAt.get(kind);
-    if (last !== undefined && now - last < WARNING_INTERVAL_MS) {
+    if (!this.warnings.allow(kind)) {
       this.logger.debug(message);
       return;
     }
-    this.warnedAt.set(kind, now);
     this.logger.warn(message);
     this.emit('warning', new Error(message));
   }

@@ -60,8 +60,6 @@ export class StreamConnection {
   draining = false;
   /** Set when the owner has replaced this socket and will close it once its acks are out. */
   retiring = false;
-  /** Frames that arrived here and whose ack is still being worked out (events, card callbacks). */
-  pendingAcks = 0;
   openedAt: number | undefined;
 
   private ws: WebSocket | undefined;

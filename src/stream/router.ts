@@ -23,18 +23,17 @@ import type { Clock } from '../util/runtime';
 /** Where an ack goes: the socket that delivered the frame (docs/protocol.md §3.1). */
 export interface AckTarget {
   send(text: string): boolean;
-  pendingAcks: number;
 }
 
-/** What the router needs from its owner. */
-export interface RouterHost {
+/** What the router needs from its owner; `T` is the owner's socket type, handed back as given to `handle()`. */
+export interface RouterHost<T extends AckTarget = AckTarget> {
   readonly stats: StreamStats;
   /** A problem worth telling the user about; `kind` groups repeats so they can be rate-limited. */
   warn(kind: string, message: string): void;
   /** DingTalk announced it will close this socket (SYSTEM disconnect). */
-  onServerDisconnect(target: AckTarget): void;
+  onServerDisconnect(target: T): void;
   /** The last held-back ack of this socket went out (a retiring socket may close now). */
-  onAcksSettled(target: AckTarget): void;
+  onAcksSettled(target: T): void;
 }
 
 export interface RouterOptions {
@@ -45,11 +44,11 @@ export interface RouterOptions {
 }
 
 /** A result still being worked out, shared with duplicates that arrive meanwhile so they ack the same. */
-interface Outcome {
+interface Outcome<T> {
   /** The ack's `data` once known. */
   data: string | undefined;
   code: number;
-  waiters: Array<{ target: AckTarget; messageId: string }> | undefined;
+  waiters: Array<{ target: T; messageId: string }> | undefined;
 }
 
 interface Entry<F> {
@@ -63,19 +62,24 @@ const INVALID = Symbol('invalid');
  * decides each ack as ADR 0003 says. Everything that can go wrong with one frame becomes a warning and, when the
  * frame has a messageId, an error ack: one bad frame must never stop the next from flowing.
  */
-export class FrameRouter {
+export class FrameRouter<T extends AckTarget = AckTarget> {
   private readonly robot = new Set<Entry<RobotMessageHandler>>();
   private readonly events = new Set<Entry<EventHandler>>();
   private readonly cards = new Set<Entry<CardCallbackHandler>>();
   private readonly callbacks = new Map<string, Set<Entry<GenericCallbackHandler>>>();
-  private readonly seenEvents: DedupeWindow<Outcome>;
+  private readonly seenEvents: DedupeWindow<Outcome<T>>;
   private readonly seenRobot: DedupeWindow<true>;
-  private readonly seenCallbacks: DedupeWindow<Outcome>;
+  private readonly seenCallbacks: DedupeWindow<Outcome<T>>;
   private readonly deadlines = new Set<NodeJS.Timeout>();
+  /**
+   * Per socket, the frames whose ack is still being worked out (events and callbacks awaiting their handlers, duplicates
+   * awaiting the original): a replaced socket must stay open until these are out. No entry means none.
+   */
+  private readonly held = new Map<T, number>();
 
   constructor(
     private readonly options: RouterOptions,
-    private readonly host: RouterHost,
+    private readonly host: RouterHost<T>,
   ) {
     const window = { ttlMs: options.dedupeTtlMs, maxEntries: options.dedupeMaxEntries, clock: options.clock };
     this.seenEvents = new DedupeWindow(window);
@@ -118,13 +122,18 @@ export class FrameRouter {
     return subs;
   }
 
+  /** How many acks for frames that arrived on `target` are still held back. */
+  pendingAcks(target: T): number {
+    return this.held.get(target) ?? 0;
+  }
+
   /** Cancels callback deadlines still running (on close), so nothing keeps the process alive. */
   dispose(): void {
     for (const timer of this.deadlines) this.options.clock.clearTimeout(timer);
     this.deadlines.clear();
   }
 
-  handle(target: AckTarget, text: string): void {
+  handle(target: T, text: string): void {
     const { stats } = this.host;
     stats.framesIn += 1;
     let raw: unknown;
@@ -151,7 +160,7 @@ export class FrameRouter {
     }
   }
 
-  private onInvalidEnvelope(target: AckTarget, raw: unknown): void {
+  private onInvalidEnvelope(target: T, raw: unknown): void {
     const envelope = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown; headers?: unknown }) : {};
     // Unknown or unusual SYSTEM frames (KEEPALIVE, REGISTERED...) may come without a messageId: they only mean "alive".
     // A disconnect without one (as in DingTalk's protocol example, docs/protocol.md §2.2-e) still means "rotate now":
@@ -169,7 +178,7 @@ export class FrameRouter {
     }
   }
 
-  private onSystemFrame(target: AckTarget, frame: InboundFrame): void {
+  private onSystemFrame(target: T, frame: InboundFrame): void {
     const { topic, messageId } = frame.headers;
     if (topic === SYSTEM_TOPIC_PING) {
       this.host.stats.lastPingAt = this.options.clock.now();
@@ -184,7 +193,7 @@ export class FrameRouter {
   }
 
   /** Parses `data` (once); on failure acks 400 and returns INVALID. */
-  private parseData(target: AckTarget, frame: InboundFrame, what: string): unknown {
+  private parseData(target: T, frame: InboundFrame, what: string): unknown {
     try {
       return JSON.parse(frame.data);
     } catch {
@@ -192,14 +201,14 @@ export class FrameRouter {
     }
   }
 
-  private rejectData(target: AckTarget, messageId: string, what: string, problem: string): typeof INVALID {
+  private rejectData(target: T, messageId: string, what: string, problem: string): typeof INVALID {
     this.host.stats.malformedFrames += 1;
     this.host.warn(`malformed-data:${what}`, `Received ${article(what)} ${what} whose data ${problem}; answered 400.`);
     this.send(target, encodeAck(messageId, '{}', 400, 'malformed data'));
     return INVALID;
   }
 
-  private onEventFrame(target: AckTarget, frame: InboundFrame): void {
+  private onEventFrame(target: T, frame: InboundFrame): void {
     const headers = frame.headers;
     if (this.events.size === 0) return this.unhandled(target, headers, `event "${short(headers.eventType ?? '')}"`);
     // A re-push is a new delivery with a new messageId; the eventId is what stays the same (ADR 0002).
@@ -212,7 +221,7 @@ export class FrameRouter {
       this.rejectData(target, headers.messageId, 'event', 'is not a JSON object');
       return;
     }
-    const outcome: Outcome = { data: undefined, code: 200, waiters: undefined };
+    const outcome: Outcome<T> = { data: undefined, code: 200, waiters: undefined };
     this.seenEvents.set(key, outcome);
     const push: Push<Record<string, unknown>> = { headers, data: data as Record<string, unknown>, raw: frame.data };
     let later = false;
@@ -228,7 +237,7 @@ export class FrameRouter {
       }
     }
     if (pending === undefined) return this.settleEvent(target, headers.messageId, key, outcome, later ? 'LATER' : 'SUCCESS');
-    target.pendingAcks += 1;
+    this.hold(target);
     void Promise.allSettled(pending).then((results) => {
       for (const r of results) {
         if (r.status === 'rejected') {
@@ -243,13 +252,13 @@ export class FrameRouter {
     });
   }
 
-  private settleEvent(target: AckTarget, messageId: string, key: string, outcome: Outcome, status: EventAckStatus): void {
+  private settleEvent(target: T, messageId: string, key: string, outcome: Outcome<T>, status: EventAckStatus): void {
     // LATER means "not done": forget the event so DingTalk's re-push of it is delivered again (ADR 0002).
     if (status === 'LATER' && this.seenEvents.get(key) === outcome) this.seenEvents.delete(key);
     this.settle(target, messageId, outcome, eventAckData(status), 200);
   }
 
-  private onCallbackFrame(target: AckTarget, frame: InboundFrame): void {
+  private onCallbackFrame(target: T, frame: InboundFrame): void {
     const topic = frame.headers.topic;
     if (topic === TOPIC_ROBOT_MESSAGE && this.robot.size > 0) return this.onRobotFrame(target, frame);
     if (topic === TOPIC_CARD_CALLBACK && this.cards.size > 0) return this.onCardFrame(target, frame);
@@ -264,7 +273,7 @@ export class FrameRouter {
     this.collectAnswer(target, messageId, this.seenCallbacks, messageId, push, [...handlers].map((e) => e.fn), 'null', (value) => callbackAckData(value));
   }
 
-  private onRobotFrame(target: AckTarget, frame: InboundFrame): void {
+  private onRobotFrame(target: T, frame: InboundFrame): void {
     const messageId = frame.headers.messageId;
     const data = this.parseData(target, frame, 'robot message');
     if (data === INVALID) return;
@@ -294,7 +303,7 @@ export class FrameRouter {
     }
   }
 
-  private onCardFrame(target: AckTarget, frame: InboundFrame): void {
+  private onCardFrame(target: T, frame: InboundFrame): void {
     const messageId = frame.headers.messageId;
     // A re-push keeps its messageId; a second real click, even with the same data, is a new callback (ADR 0002).
     const seen = this.seenCallbacks.get(messageId);
@@ -327,9 +336,9 @@ export class FrameRouter {
    * decline (undefined) or `callbackDeadlineMs` passes, the ack says "no change" so DingTalk is not left waiting.
    */
   private collectAnswer<P>(
-    target: AckTarget,
+    target: T,
     messageId: string,
-    seen: DedupeWindow<Outcome>,
+    seen: DedupeWindow<Outcome<T>>,
     key: string,
     push: P,
     handlers: Array<(push: P) => unknown>,
@@ -337,9 +346,9 @@ export class FrameRouter {
     encode: (value: unknown) => string,
   ): void {
     const emptyData = `{"response":${emptyResponse}}`;
-    const outcome: Outcome = { data: undefined, code: 200, waiters: undefined };
+    const outcome: Outcome<T> = { data: undefined, code: 200, waiters: undefined };
     seen.set(key, outcome);
-    target.pendingAcks += 1;
+    this.hold(target);
     let remaining = handlers.length;
     let timer: NodeJS.Timeout | undefined;
     const finish = (data: string, code = 200): void => {
@@ -399,17 +408,17 @@ export class FrameRouter {
   }
 
   /** A duplicate: acked like the original (waiting for it if still in flight), never delivered again. */
-  private replay(target: AckTarget, messageId: string, outcome: Outcome): void {
+  private replay(target: T, messageId: string, outcome: Outcome<T>): void {
     this.host.stats.duplicatesDropped += 1;
     if (outcome.data !== undefined) {
       this.send(target, encodeAck(messageId, outcome.data, outcome.code, outcome.code === 200 ? 'OK' : 'error'));
       return;
     }
-    target.pendingAcks += 1;
+    this.hold(target);
     (outcome.waiters ??= []).push({ target, messageId });
   }
 
-  private settle(target: AckTarget, messageId: string, outcome: Outcome, data: string, code: number): void {
+  private settle(target: T, messageId: string, outcome: Outcome<T>, data: string, code: number): void {
     outcome.data = data;
     outcome.code = code;
     const message = code === 200 ? 'OK' : 'error';
@@ -423,7 +432,7 @@ export class FrameRouter {
     }
   }
 
-  private unhandled(target: AckTarget, headers: FrameHeaders, what: string): void {
+  private unhandled(target: T, headers: FrameHeaders, what: string): void {
     this.host.warn(`unhandled:${what}`, `Received ${article(what)} ${what} that nothing here subscribes to; answered 404.`);
     this.send(target, encodeAck(headers.messageId, '{}', 404, 'no handler'));
   }
@@ -433,12 +442,22 @@ export class FrameRouter {
     this.host.warn(`handler-error:${what}`, `A ${what} subscriber failed: ${message}`);
   }
 
-  private release(target: AckTarget): void {
-    target.pendingAcks -= 1;
-    if (target.pendingAcks === 0) this.host.onAcksSettled(target);
+  private hold(target: T): void {
+    this.held.set(target, (this.held.get(target) ?? 0) + 1);
   }
 
-  private send(target: AckTarget, text: string): void {
+  private release(target: T): void {
+    const left = (this.held.get(target) ?? 1) - 1;
+    if (left > 0) {
+      this.held.set(target, left);
+      return;
+    }
+    // Deleted at zero, so the map never keeps a closed socket alive.
+    this.held.delete(target);
+    this.host.onAcksSettled(target);
+  }
+
+  private send(target: T, text: string): void {
     // A closed socket cannot carry the ack; DingTalk re-pushes the frame to a live one, where dedupe catches it.
     if (target.send(text)) this.host.stats.acksOut += 1;
   }

@@ -31,9 +31,16 @@ export interface StreamTiming {
   pongTimeoutMs: number;
   /** No inbound frame or pong for this long: the socket is a zombie. */
   idleTimeoutMs: number;
+  /**
+   * Full-jitter backoff between failed connection attempts (and between replacements of a flapping server's sockets):
+   * the n-th delay is random in [0, min(backoffMaxMs, backoffBaseMs * 2^n)). It starts over once an attempt succeeds.
+   */
   backoffBaseMs: number;
   backoffMaxMs: number;
-  /** A connection that stayed up this long resets the backoff. */
+  /**
+   * A socket that drops before it has been up this long counts as a flap: past 3 in a row the replacements back off.
+   * One that stays up this long clears the count (ADR 0009).
+   */
   stableAfterMs: number;
   /** Delay before retrying after DingTalk refused the credentials. */
   authFailedRetryMs: number;
