@@ -85,8 +85,9 @@ function sendBodyIssue(body: unknown, issue: string): SimReply {
     return invalidParam('invalidParameter.msgParam.invalid', 'msgParam must be a JSON-encoded string, not an object');
   }
   const userIds = (body as { userIds?: unknown } | undefined)?.userIds;
-  if (Array.isArray(userIds) && userIds.length > 20) {
-    return invalidParam('invalidParameter.userIds.invalid', 'userIds allows at most 20 users per call');
+  if (Array.isArray(userIds) && userIds.length > DINGTALK.robotBatchSendMaxUsers) {
+    // DingTalk's code for too many users (batchSend page error table).
+    return invalidParam('invalidParameter.userIds.overMax', `userIds allows at most ${DINGTALK.robotBatchSendMaxUsers} users per call`);
   }
   return invalidParam('invalidParameter', `Invalid parameter: ${issue}`);
 }

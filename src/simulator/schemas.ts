@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DINGTALK } from '../contract';
 
 /**
  * What clients send to the simulator, validated the way DingTalk would reject it. Kept separate from
@@ -72,7 +73,7 @@ export const WebhookBodySchema = z.discriminatedUnion('msgtype', [
 
 export const BatchSendSchema = z.looseObject({
   robotCode: z.string().min(1),
-  userIds: z.array(z.string().min(1)).min(1).max(20),
+  userIds: z.array(z.string().min(1)).min(1).max(DINGTALK.robotBatchSendMaxUsers),
   msgKey: z.string().min(1),
   msgParam: z.string().min(1),
 });
