@@ -43,7 +43,8 @@ function withToken(deps: OpenApiDeps, route: AuthedRoute): Route {
   return (req) => {
     const clientId = deps.tokens.verify(req.headers[TOKEN_HEADER]);
     const app = clientId ? deps.apps().find((a) => a.clientId === clientId) : undefined;
-    if (!app) return dingError(401, 'InvalidAuthentication', '不合法的access_token');
+    // DingTalk's global error-code page: an invalid or expired token is HTTP 400 InvalidAuthentication (docs/protocol.md §6.1-d).
+    if (!app) return dingError(400, 'InvalidAuthentication', '不合法的access_token');
     return route(req, app);
   };
 }
@@ -168,7 +169,7 @@ export function registerOpenApi(router: Router, deps: OpenApiDeps): void {
       }
       const file = deps.files.get(parsed.data.downloadCode);
       if (!file || file.robotCode !== parsed.data.robotCode) {
-        return invalidParam('invalidParameter.downloadCode.invalid', 'downloadCode is invalid or belongs to another robot');
+        return invalidParam('invalidParameter.robotCode.downloadCode', 'downloadCode is invalid or expired');
       }
       return ok({ downloadUrl: `${deps.apiBase()}/sim/files/${deps.files.issueUrl(file)}.file` });
     }),

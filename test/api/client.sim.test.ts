@@ -102,7 +102,7 @@ describe('api/OpenApiClient against the simulator', function () {
       assert.match(send.headers['content-type'] ?? '', /application\/json/);
     });
 
-    it('fetches a new token once when DingTalk refuses the old one (401)', async () => {
+    it('fetches a new token once when DingTalk refuses the old one (400 InvalidAuthentication)', async () => {
       const api = client();
       await groupText(api);
       const before = await api.getAccessToken();

@@ -36,11 +36,12 @@ describe('simulator: OpenAPI', () => {
     const body = { ...text('hi'), userIds: ['u1'] };
     assert.equal((await call('/v1.0/robot/oToMessages/batchSend', body)).status, 200);
     const missing = await postJson(`${sim.apiBase}/v1.0/robot/oToMessages/batchSend`, body);
-    assert.equal(missing.status, 401);
+    // DingTalk's global error-code page: HTTP 400 InvalidAuthentication (docs/protocol.md §6.1-d).
+    assert.equal(missing.status, 400);
     assert.equal(missing.body.code, 'InvalidAuthentication');
     sim.expireTokens();
     const expired = await call('/v1.0/robot/oToMessages/batchSend', body);
-    assert.equal(expired.status, 401);
+    assert.equal(expired.status, 400);
     assert.equal(expired.body.message, '不合法的access_token');
   });
 
@@ -49,7 +50,8 @@ describe('simulator: OpenAPI', () => {
     sim = await startSim({ tokenTtlSec: 0 });
     const res = await postJson(`${sim.apiBase}/v1.0/oauth2/accessToken`, { appKey: SIMULATOR_APP.clientId, appSecret: SIMULATOR_APP.clientSecret });
     const after = await call('/v1.0/robot/groupMessages/send', { ...text('x'), openConversationId: 'cid1' }, 'POST', res.body.accessToken);
-    assert.equal(after.status, 401);
+    assert.equal(after.status, 400);
+    assert.equal(after.body.code, 'InvalidAuthentication');
   });
 
   it('validates batchSend: msgParam must be a string, userIds 1..20, known msgKey, own robotCode', async () => {
