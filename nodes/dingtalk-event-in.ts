@@ -23,19 +23,12 @@ function eventTypeList(value: string | undefined): string[] {
 }
 
 /**
- * RED.hooks is part of the node API since Node-RED 1.3, so a real install always takes the first branch.
- * node-red-node-test-helper leaves it out, and there the runtime's own instance is the one in @node-red/util: it is
- * required only then, and lazily, since this package does not depend on it (installed in ~/.node-red it may not even
- * resolve). Undefined when there are no hooks at all; the node then acks as soon as it has sent.
+ * Only the RED.hooks the runtime hands over (node API since Node-RED 1.3): a `@node-red/util` found by require() may be
+ * another Node-RED's copy (a global install, a second version beside it), whose hooks never fire. Undefined when the
+ * runtime has none; the node then warns and acks as soon as it has sent.
  */
 function hooksOf(RED: NodeAPI): HooksApi | undefined {
-  const hooks = (RED as unknown as { hooks?: HooksApi }).hooks;
-  if (hooks) return hooks;
-  try {
-    return (require('@node-red/util') as { hooks?: HooksApi }).hooks;
-  } catch {
-    return undefined;
-  }
+  return (RED as unknown as { hooks?: HooksApi }).hooks;
 }
 
 export = function (RED: NodeAPI): void {

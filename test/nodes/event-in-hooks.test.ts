@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { TRACKER_HOOKS, hookLabel, type HooksApi } from '../../nodes/shared/flow-completion';
-import { ALL_MODULES, FAST_TIMINGS, Inbox, TAB, appConfig, helper, simCredentials, useNodeRedWithSimulator, workerModule } from './support';
+import { ALL_MODULES, FAST_TIMINGS, Inbox, TAB, appConfig, appModule, ackData, helper, loggedText, simCredentials, useNodeRedWithSimulator, workerModule } from './support';
+import { runtimeHooks } from './runtime';
 
 const MODULES = [...ALL_MODULES, workerModule];
 
@@ -9,8 +10,8 @@ const MODULES = [...ALL_MODULES, workerModule];
  * away with the node, and must leave every other message alone.
  */
 
-// The runtime's hooks: node-red-node-test-helper's RED has no `hooks`, the runtime uses this instance.
-const hooks = (require('@node-red/util') as { hooks: HooksApi & { has(hookId: string): boolean } }).hooks;
+// The hooks the runtime under test fires, the ones support.ts hands the node as RED.hooks.
+const hooks = runtimeHooks<HooksApi & { has(hookId: string): boolean }>();
 
 const LABEL = hookLabel('dingtalk-event-in-ev');
 
@@ -66,5 +67,21 @@ describe('dingtalk-event-in: message hooks of the wait-for-flow policy', functio
     const push = env.sim.event('check_in', { userId: 'u1' });
     const ack = await push.acked;
     assert.match(JSON.stringify(ack.ack), /SUCCESS/);
+  });
+
+  it('without RED.hooks it warns and acks at once, instead of hooking into a @node-red/util it finds by itself', async () => {
+    // The module as the test helper gives it RED: no hooks. A @node-red/util is resolvable from the package (the
+    // devDependency's), but under another runtime (Node-RED 5 beside it, a global install) its hooks never fire.
+    const bare = require('../../nodes/dingtalk-event-in') as unknown;
+    const flow = flowWith('flow').map((n) => (n['id'] === 'ev' ? { ...n, wires: [['a']] } : n));
+    // The worker fails every message: a node waiting for the flow would ack LATER.
+    const worker = flow.find((n) => n['id'] === 'a')!;
+    worker['mode'] = 'fail';
+    await helper.load([appModule, bare, workerModule], flow, simCredentials());
+    await env.sim.waitForConnection();
+    assert.deepEqual(ourHooks(), []);
+    assert.match(loggedText(), /dingtalk-event-in\.warn\.noHooks/);
+    const push = env.sim.event('bpms_instance_change', { processInstanceId: 'p-nohooks' });
+    assert.equal(ackData((await push.acked).ack)['status'], 'SUCCESS');
   });
 });

@@ -11,18 +11,19 @@ import { dirname, join } from 'node:path';
 import type { SentRecord } from '../../src/simulator';
 import { pictureFile, textFile } from '../../src/simulator/fixtures';
 import { ACTION_MODULES, ALL_MODULES, FAST_TIMINGS, Inbox, ackData, exampleFlow, helper, useNodeRedWithSimulator } from './support';
+import { requireFromRuntime } from './runtime';
 
 const CORE = '@node-red/nodes/core';
 /** The core nodes the examples use; catch is loaded by the test helper itself. */
 const CORE_MODULES: unknown[] = [
-  require(`${CORE}/common/20-inject.js`),
-  require(`${CORE}/common/21-debug.js`),
-  require(`${CORE}/common/90-comment.js`),
-  require(`${CORE}/function/10-function.js`),
-  require(`${CORE}/function/89-delay.js`),
-  require(`${CORE}/function/10-switch.js`),
-  require(`${CORE}/function/15-change.js`),
-  require(`${CORE}/function/80-template.js`),
+  requireFromRuntime(`${CORE}/common/20-inject.js`),
+  requireFromRuntime(`${CORE}/common/21-debug.js`),
+  requireFromRuntime(`${CORE}/common/90-comment.js`),
+  requireFromRuntime(`${CORE}/function/10-function.js`),
+  requireFromRuntime(`${CORE}/function/89-delay.js`),
+  requireFromRuntime(`${CORE}/function/10-switch.js`),
+  requireFromRuntime(`${CORE}/function/15-change.js`),
+  requireFromRuntime(`${CORE}/function/80-template.js`),
 ];
 
 /** Where examples/file.json saves what users send. */

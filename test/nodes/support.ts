@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DingTalkSimulator, SIMULATOR_APP, type SimulatorOptions } from '../../src/simulator';
+import { nodeRedMain, runtimeHooks } from './runtime';
 
 export interface HelperNode {
   id: string;
@@ -34,11 +35,22 @@ interface NodeTestHelper {
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const helper: NodeTestHelper = require('node-red-node-test-helper');
-helper.init(require.resolve('node-red'));
+helper.init(nodeRedMain);
 
 export const appModule: unknown = require('../../nodes/dingtalk-stream-app');
 export const robotInModule: unknown = require('../../nodes/dingtalk-robot-in');
-export const eventInModule: unknown = require('../../nodes/dingtalk-event-in');
+type NodeModule = (RED: object) => unknown;
+
+/**
+ * The node module with RED.hooks set to the runtime's hooks, as a real runtime's node API has it: the test helper's
+ * RED leaves hooks out (node-red-node-test-helper 0.3.6). Kept when a helper provides them itself.
+ */
+export function withRuntimeHooks(module: NodeModule): NodeModule {
+  return (RED) => module('hooks' in RED && RED.hooks ? RED : Object.create(RED, { hooks: { value: runtimeHooks<unknown>() } }));
+}
+
+/** dingtalk-event-in as it is given RED in a real runtime (with RED.hooks). */
+export const eventInModule: unknown = withRuntimeHooks(require('../../nodes/dingtalk-event-in') as NodeModule);
 export const cardInModule: unknown = require('../../nodes/dingtalk-card-in');
 export const cardResponseModule: unknown = require('../../nodes/dingtalk-card-response');
 /** Core nodes used in a test flow (catch, complete...) are loaded by the helper itself. */

@@ -3,13 +3,14 @@ import { z } from 'zod';
 import { OpenApiClient } from '../../src/api/http';
 import { SIMULATOR_APP } from '../../src/simulator';
 import { ALL_MODULES, FAST_TIMINGS, ackData, exampleFlow, helper, useNodeRedWithSimulator } from './support';
+import { requireFromRuntime } from './runtime';
 
 const CORE = '@node-red/nodes/core';
 const coreModules: unknown[] = [
-  require(`${CORE}/function/10-function.js`),
-  require(`${CORE}/function/10-switch.js`),
-  require(`${CORE}/common/21-debug.js`),
-  require(`${CORE}/common/90-comment.js`),
+  requireFromRuntime(`${CORE}/function/10-function.js`),
+  requireFromRuntime(`${CORE}/function/10-switch.js`),
+  requireFromRuntime(`${CORE}/common/21-debug.js`),
+  requireFromRuntime(`${CORE}/common/90-comment.js`),
 ];
 
 function status(ack: { ack: unknown }): string {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import semver from 'semver';
+import { COMPAT_RUNS, installedVersion } from '../compat/matrix';
 
 const root = join(__dirname, '..', '..', '..');
 interface PackageJson {
@@ -33,9 +34,21 @@ describe('package scorecard', () => {
     assert.ok(repo && /github\.com/.test(repo), 'repository url');
     assert.ok(pkg.keywords?.includes('node-red'), 'keyword node-red');
     assert.ok(semver.validRange(pkg['node-red']?.version ?? ''), 'node-red.version is a semver range');
-    assert.ok(semver.satisfies('4.0.0', pkg['node-red']?.version ?? ''), 'works with Node-RED 4');
     assert.ok(semver.validRange(pkg.engines?.node ?? ''), 'engines.node');
     assert.ok(semver.satisfies('20.18.1', pkg.engines?.node ?? ''), 'Node.js 20 supported');
+  });
+
+  it('claims exactly the Node and Node-RED majors that npm test runs on (main run + compatibility run)', () => {
+    const nodeRange = pkg.engines?.node ?? '';
+    const nodeRedRange = pkg['node-red']?.version ?? '';
+    const testedNode = [process.versions.node, ...COMPAT_RUNS.map((r) => installedVersion(r.node))];
+    const testedNodeRed = [installedVersion('node-red'), ...COMPAT_RUNS.map((r) => installedVersion(r.nodeRed))];
+    for (const v of testedNode) assert.ok(semver.satisfies(v, nodeRange), `engines.node ${nodeRange} accepts the tested Node ${v}`);
+    for (const v of testedNodeRed) assert.ok(semver.satisfies(v, nodeRedRange), `node-red.version ${nodeRedRange} accepts the tested Node-RED ${v}`);
+    const majors = (versions: string[]): number[] => [...new Set(versions.map((v) => semver.major(v)))].sort((a, b) => a - b);
+    const claimed = (range: string, upTo: number): number[] => Array.from({ length: upTo + 1 }, (_, m) => m).filter((m) => semver.intersects(range, `${m}.x`));
+    assert.deepEqual(claimed(nodeRange, 40), majors(testedNode), `engines.node ${nodeRange} claims only tested Node majors`);
+    assert.deepEqual(claimed(nodeRedRange, 20), majors(testedNodeRed), `node-red.version ${nodeRedRange} claims only tested Node-RED majors`);
   });
 
   it('has at most 6 runtime dependencies', () => {

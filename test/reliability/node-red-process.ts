@@ -10,6 +10,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { nodeRedMain } from '../nodes/runtime';
 
 const CONFIG_ENV = 'NODE_RED_PROCESS_CONFIG';
 
@@ -47,8 +48,9 @@ async function main(): Promise<void> {
   if (!raw) throw new Error(`${CONFIG_ENV} is not set: this process is started by startNodeRedProcess()`);
   const config = JSON.parse(raw) as ProcessConfig;
   prepareUserDir(config);
+  // The runtime under test (NODE_RED_PATH, inherited from the test process), on the test process's Node binary.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const RED = require('node-red') as NodeRedRuntime;
+  const RED = require(nodeRedMain) as NodeRedRuntime;
   const server = createServer();
   RED.init(server, {
     userDir: config.userDir,
@@ -64,9 +66,15 @@ async function main(): Promise<void> {
     logging: { console: { level: 'error', metrics: false, audit: false } },
   });
   server.on('request', (req, res) => {
-    const url = (req as { url?: string }).url ?? '';
-    if (url.startsWith('/admin')) RED.httpAdmin(req, res, () => undefined);
-    else RED.httpNode(req, res);
+    const url = req.url ?? '';
+    if (url === '/admin' || url.startsWith('/admin/')) {
+      // RED.httpAdmin serves its routes at its own root, as a sub-app mounted at httpAdminRoot sees them.
+      req.url = url.slice('/admin'.length) || '/';
+      RED.httpAdmin(req, res, () => {
+        res.statusCode = 404;
+        res.end();
+      });
+    } else RED.httpNode(req, res);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
