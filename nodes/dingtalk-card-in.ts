@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { OURS } from '../src/contract';
 import type { CardCallbackResponse } from '../src/stream/frames';
-import { cardActionPayload, type CardResponder } from './shared/card-callback';
+import { cardActionPayload, type CardResponder } from '../src/msg/inbound-card';
 import { mayReach } from './shared/flow-graph';
 import { attachTrigger } from './shared/trigger';
 

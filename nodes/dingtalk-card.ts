@@ -12,9 +12,9 @@ import {
   streamChunk,
   type CardNodeOptions,
   type CardOperation,
-} from '../src/nodes-input/dingtalk-card';
-import { MsgInputError, isNonEmptyString, sizeError } from '../src/nodes-input/input-error';
-import { INPUT_LIMITS } from '../src/nodes-input/limits';
+} from '../src/msg/card-input';
+import { MsgInputError, isNonEmptyString, sizeError } from '../src/msg/input-error';
+import { INPUT_LIMITS } from '../src/msg/limits';
 import { ActionRunner, type ActionNodeDef, type ActionResult } from './shared/action-runner';
 import type { DingTalkAppNode } from './shared/app-node';
 import { withBudget } from './shared/budget';

@@ -4,7 +4,7 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { DingTalkError, scrubSecrets } from '../../src/api/errors';
-import { MsgInputError } from '../../src/nodes-input/input-error';
+import { MsgInputError } from '../../src/msg/input-error';
 import { joinApp, leaveApp, type DingTalkAppNode } from './app-node';
 import { appSecrets } from './credentials';
 import { describeThrown, guardInput, type Done, type Send } from './guard';

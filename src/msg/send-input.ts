@@ -1,6 +1,6 @@
 import { MsgInputError, checkId, idList, isNonEmptyString, sizeError } from './input-error';
 import { INPUT_LIMITS } from './limits';
-import { buildRobotApiMessage, msgParamFrom, type RobotApiMessage, type SendType } from './robot-message';
+import { buildRobotApiMessage, msgParamFrom, type RobotApiMessage, type SendType } from './outbound-message';
 
 export type SendTargetOption = '' | 'users' | 'group';
 
