@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { cardActionPayload, parseCardAnswer } from '../../src/msg/inbound-card';
-import { pickSecret, resolveEnvReference } from '../../nodes/shared/credentials';
+import { pickSecret, resolveEnvReference } from '../../src/app-config/credentials';
 import { scrubSecrets } from '../../src/api/errors';
 import { compileRobotFilter, downloadCodeOf, messageText } from '../../src/msg/inbound-robot';
 import { shortReason, statusForStreamState } from '../../nodes/shared/status';

@@ -1,4 +1,4 @@
-import { parseProxyUrl, type ProxyParts, type ProxyProblem } from '../../src/util/proxy-url';
+import { parseProxyUrl, type ProxyParts, type ProxyProblem } from '../util/proxy-url';
 
 /**
  * What a `dingtalk-stream-app` works with, from its properties and credentials: one reading shared by the running
