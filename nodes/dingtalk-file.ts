@@ -1,7 +1,8 @@
 import { basename } from 'node:path';
 import type { Node, NodeAPI } from 'node-red';
 import { downloadMessageFile } from '../src/api/files';
-import { downloadLimitBytes, fileRequest, outputFileName, saveFileAtomically } from '../src/msg/file-input';
+import { downloadLimitBytes, fileRequest, outputFileName } from '../src/msg/file-input';
+import { saveFileAtomically } from '../src/msg/save-file';
 import { MsgInputError } from '../src/msg/input-error';
 import { doneStatus } from './shared/status';
 import { ActionRunner, type ActionNodeDef } from './shared/action-runner';

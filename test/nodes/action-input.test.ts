@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { chooseReplyRoute, replyContext } from '../../src/msg/reply-input';
 import { cardParamMap, cardTarget, streamChunk } from '../../src/msg/card-input';
-import { outputFileName, safeFileName } from '../../src/msg/file-input';
+import { outputFileName } from '../../src/msg/file-input';
+import { safeFileName } from '../../src/msg/file-name';
 import { sendTarget, type SendNodeOptions } from '../../src/msg/send-input';
 import { MsgInputError, idList } from '../../src/msg/input-error';
 import { INPUT_LIMITS } from '../../src/msg/limits';

@@ -13,7 +13,7 @@ const SOURCES: Record<string, string[]> = {
   'dingtalk-reply': ['nodes/dingtalk-reply.ts', 'src/msg/reply-input.ts', 'src/msg/outbound-message.ts', 'src/msg/input-error.ts', 'src/msg/plain-json.ts'],
   'dingtalk-send': ['nodes/dingtalk-send.ts', 'src/msg/send-input.ts', 'src/msg/outbound-message.ts', 'src/msg/input-error.ts', 'src/msg/plain-json.ts'],
   'dingtalk-card': ['nodes/dingtalk-card.ts', 'src/msg/card-input.ts', 'src/msg/input-error.ts', 'src/msg/plain-json.ts'],
-  'dingtalk-file': ['nodes/dingtalk-file.ts', 'src/msg/file-input.ts', 'src/msg/input-error.ts'],
+  'dingtalk-file': ['nodes/dingtalk-file.ts', 'src/msg/file-input.ts', 'src/msg/save-file.ts', 'src/msg/input-error.ts'],
 };
 const COMMON = 'nodes/shared/action-runner.ts';
 
