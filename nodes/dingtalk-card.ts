@@ -15,6 +15,7 @@ import {
 } from '../src/msg/card-input';
 import { MsgInputError, isNonEmptyString, sizeError } from '../src/msg/input-error';
 import { INPUT_LIMITS } from '../src/msg/limits';
+import { positiveNumber } from '../src/msg/settings';
 import { ActionRunner, type ActionNodeDef, type ActionResult } from './shared/action-runner';
 import type { DingTalkAppNode } from './shared/app-node';
 import { withBudget } from './shared/budget';
@@ -76,8 +77,7 @@ export = function (RED: NodeAPI): void {
     const runner = new ActionRunner(RED, node, config, TYPE);
     const opts = nodeOptions(config);
     const streamKey = (config.streamKey ?? '').trim() || DEFAULT_STREAM_KEY;
-    const idleSec = Number(config.streamIdleSec);
-    const idleMs = (Number.isFinite(idleSec) && idleSec > 0 ? idleSec : DEFAULT_IDLE_SEC) * 1000;
+    const idleMs = (positiveNumber(config.streamIdleSec) ?? DEFAULT_IDLE_SEC) * 1000;
     let closing = false;
 
     const t = runner.t;
