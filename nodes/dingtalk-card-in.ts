@@ -1,7 +1,8 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { OURS } from '../src/contract';
+import { positiveNumber } from '../src/msg/settings';
 import type { CardCallbackResponse } from '../src/stream/frames';
-import { cardActionPayload, type CardResponder } from './shared/card-callback';
+import { cardActionPayload, type CardResponder } from '../src/msg/inbound-card';
 import { mayReach } from './shared/flow-graph';
 import { attachTrigger } from './shared/trigger';
 
@@ -18,8 +19,8 @@ export = function (RED: NodeAPI): void {
   function DingTalkCardInNode(this: Node, config: CardInConfig): void {
     RED.nodes.createNode(this, config);
     const node = this;
-    const seconds = Number(config.deadline);
-    const wantedMs = config.deadline !== '' && config.deadline !== undefined && Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+    const seconds = positiveNumber(config.deadline);
+    const wantedMs = seconds === undefined ? undefined : seconds * 1000;
     let deadlineMs = 0;
     const waiting = new Set<() => void>();
 

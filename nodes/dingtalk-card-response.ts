@@ -1,5 +1,5 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { isCardResponder, parseCardAnswer } from './shared/card-callback';
+import { isCardResponder, parseCardAnswer } from '../src/msg/inbound-card';
 import { guardInput } from './shared/guard';
 import { translator } from './shared/i18n';
 

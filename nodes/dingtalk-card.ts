@@ -1,6 +1,6 @@
 import type { Node, NodeAPI } from 'node-red';
 import { createAndDeliverCard, updateCard } from '../src/api/card';
-import { CardStreamer } from '../src/api/card-streamer';
+import { CardSessions, type CardSession } from '../src/api/card-sessions';
 import { DingTalkError } from '../src/api/errors';
 import {
   CARD_OPERATIONS,
@@ -12,9 +12,10 @@ import {
   streamChunk,
   type CardNodeOptions,
   type CardOperation,
-} from '../src/nodes-input/dingtalk-card';
-import { MsgInputError, isNonEmptyString, sizeError } from '../src/nodes-input/input-error';
-import { INPUT_LIMITS } from '../src/nodes-input/limits';
+} from '../src/msg/card-input';
+import { MsgInputError, isNonEmptyString, sizeError } from '../src/msg/input-error';
+import { INPUT_LIMITS } from '../src/msg/limits';
+import { positiveNumber } from '../src/msg/settings';
 import { ActionRunner, type ActionNodeDef, type ActionResult } from './shared/action-runner';
 import type { DingTalkAppNode } from './shared/app-node';
 import { withBudget } from './shared/budget';
@@ -26,8 +27,6 @@ const DEFAULT_STREAM_KEY = 'content';
 const DEFAULT_IDLE_SEC = 300;
 /** On close, open streams get this long to send their last text before they are cut off. */
 const CLOSE_FINISH_BUDGET_MS = 3000;
-/** Remembered so a late chunk for a finished card is refused instead of starting over with only that chunk. */
-const FINISHED_MEMORY = 500;
 
 interface CardNodeDef extends ActionNodeDef {
   operation?: string;
@@ -37,13 +36,6 @@ interface CardNodeDef extends ActionNodeDef {
   openConversationId?: string;
   streamKey?: string;
   streamIdleSec?: number | string;
-}
-
-interface ActiveStream {
-  streamer: CardStreamer;
-  idleTimer: NodeJS.Timeout | undefined;
-  /** An intermediate update that failed; reported on the next chunk's done(err). */
-  failure: DingTalkError | undefined;
 }
 
 function nodeOptions(config: CardNodeDef): CardNodeOptions {
@@ -85,45 +77,27 @@ export = function (RED: NodeAPI): void {
     const runner = new ActionRunner(RED, node, config, TYPE);
     const opts = nodeOptions(config);
     const streamKey = (config.streamKey ?? '').trim() || DEFAULT_STREAM_KEY;
-    const idleSec = Number(config.streamIdleSec);
-    const idleMs = (Number.isFinite(idleSec) && idleSec > 0 ? idleSec : DEFAULT_IDLE_SEC) * 1000;
-    const streams = new Map<string, ActiveStream>();
-    const finished: string[] = [];
+    const idleMs = (positiveNumber(config.streamIdleSec) ?? DEFAULT_IDLE_SEC) * 1000;
     let closing = false;
 
     const t = runner.t;
+    const sessions = new CardSessions({
+      idleMs,
+      onIdle: guardCallback(node, 'finishing an idle card stream', (id: string, session: CardSession) => {
+        node.warn(t('warn.idle', 'No chunk for __seconds__ s on card __outTrackId__: finishing the stream.', { seconds: String(idleMs / 1000), outTrackId: id }));
+        session.streamer.finish().catch((err: unknown) => node.warn(runner.userError(err).message));
+      }),
+    });
     const streamingStatus = (): ActionResult['status'] => ({
       fill: 'blue',
       shape: 'ring',
-      text: t('status.streaming', 'streaming (__count__ active)', { count: String(streams.size) }),
+      text: t('status.streaming', 'streaming (__count__ active)', { count: String(sessions.size) }),
     });
 
-    function forget(id: string): void {
-      const active = streams.get(id);
-      if (!active) return;
-      clearTimeout(active.idleTimer);
-      streams.delete(id);
-      finished.push(id);
-      if (finished.length > FINISHED_MEMORY) finished.shift();
-    }
-
-    function armIdleTimer(id: string, active: ActiveStream): void {
-      clearTimeout(active.idleTimer);
-      active.idleTimer = setTimeout(
-        guardCallback(node, 'finishing an idle card stream', () => {
-          if (streams.get(id) !== active) return;
-          node.warn(t('warn.idle', 'No chunk for __seconds__ s on card __outTrackId__: finishing the stream.', { seconds: String(idleMs / 1000), outTrackId: id }));
-          forget(id);
-          active.streamer.finish().catch((err: unknown) => node.warn(runner.userError(err).message));
-        }),
-        idleMs,
-      );
-    }
-
-    function streamFor(app: DingTalkAppNode, id: string): ActiveStream {
-      const existing = streams.get(id);
-      if (existing) return existing;
-      if (finished.includes(id)) {
+    function sessionFor(app: DingTalkAppNode, id: string): CardSession {
+      const open = sessions.get(id);
+      if (open) return open;
+      if (sessions.hasEnded(id)) {
         throw new MsgInputError(
           'streamFinished',
           'msg.outTrackId',
@@ -131,13 +105,8 @@ export = function (RED: NodeAPI): void {
           { outTrackId: id },
         );
       }
-      const active: ActiveStream = { streamer: undefined as unknown as CardStreamer, idleTimer: undefined, failure: undefined };
-      active.streamer = new CardStreamer(app.getApi(), {
-        outTrackId: id,
+      return sessions.start(id, app.getApi(), {
         key: streamKey,
-        onError: (error) => {
-          active.failure = error;
-        },
         // What the chat shows: in the runtime's language, like the rest of what this node says.
         truncatedNote: t('card.truncatedNote', '(The answer is too long for one card; the rest is not shown.)'),
         emptyText: t('card.emptyAnswer', '(no answer)'),
@@ -153,37 +122,32 @@ export = function (RED: NodeAPI): void {
           runner.status(partialStatus(t('status.truncated', 'card full: text cut short')));
         },
       });
-      streams.set(id, active);
-      return active;
     }
 
     async function stream(msg: Record<string, unknown>, app: DingTalkAppNode): Promise<ActionResult> {
       const id = outTrackId(msg);
       const chunk = streamChunk(msg);
-      const active = streamFor(app, id);
+      const session = sessionFor(app, id);
       // Every update resends the whole text (isFull), so the total is capped, not only each chunk.
-      const total = active.streamer.text.length + (chunk.kind === 'fail' ? 0 : chunk.text?.length ?? 0);
+      const total = session.streamer.text.length + (chunk.kind === 'fail' ? 0 : chunk.text?.length ?? 0);
       if (total > INPUT_LIMITS.streamTextChars) {
         throw sizeError('msg.payload', total, INPUT_LIMITS.streamTextChars, 'characters', 'That is the whole text streamed into this card; finish it (msg.complete) and continue in a new card.');
       }
       if (chunk.kind === 'append') {
-        if (chunk.text) active.streamer.append(chunk.text);
-        armIdleTimer(id, active);
-        const failure = active.failure;
-        if (failure) {
-          active.failure = undefined;
-          throw failure;
-        }
-        return { noOutput: true, status: active.streamer.truncated ? partialStatus(t('status.truncated', 'card full: text cut short')) : streamingStatus() };
+        if (chunk.text) session.streamer.append(chunk.text);
+        sessions.touch(id);
+        const failure = session.takeFailure();
+        if (failure) throw failure;
+        return { noOutput: true, status: session.streamer.truncated ? partialStatus(t('status.truncated', 'card full: text cut short')) : streamingStatus() };
       }
-      forget(id);
+      sessions.end(id);
       if (chunk.kind === 'finish') {
-        if (chunk.text) active.streamer.append(chunk.text);
-        await active.streamer.finish();
+        if (chunk.text) session.streamer.append(chunk.text);
+        await session.streamer.finish();
       } else {
-        await active.streamer.fail(errorText(msg, chunk.text || t('status.streamFailed', 'stream marked failed')));
+        await session.streamer.fail(errorText(msg, chunk.text || t('status.streamFailed', 'stream marked failed')));
       }
-      const streamer = active.streamer;
+      const streamer = session.streamer;
       msg['dingtalkResponse'] = {
         outTrackId: id,
         text: streamer.text,
@@ -229,8 +193,7 @@ export = function (RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
       runner.close();
-      const open = [...streams.values()];
-      for (const id of [...streams.keys()]) forget(id);
+      const open = sessions.endAll();
       // Give the open cards their text and a finished state; whatever is not done in time is cut off. The app keeps
       // its API client open until this node leaves it (dingtalk-stream-app waits for its users on close).
       void withBudget(Promise.allSettled(open.map((s) => s.streamer.finish())), CLOSE_FINISH_BUDGET_MS).then(() => {

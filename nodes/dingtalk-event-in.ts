@@ -1,4 +1,5 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { positiveNumber } from '../src/msg/settings';
 import type { EventAckStatus } from '../src/stream/frames';
 import { FlowCompletionTracker, type HooksApi } from './shared/flow-completion';
 import { attachTrigger } from './shared/trigger';
@@ -37,8 +38,7 @@ export = function (RED: NodeAPI): void {
     const node = this;
     const wanted = new Set(eventTypeList(config.eventTypes));
     const waitForFlow = config.ackPolicy === 'flow';
-    const timeoutS = Number(config.ackTimeout);
-    const timeoutMs = (Number.isFinite(timeoutS) && timeoutS > 0 ? timeoutS : DEFAULT_ACK_TIMEOUT_S) * 1000;
+    const timeoutMs = (positiveNumber(config.ackTimeout) ?? DEFAULT_ACK_TIMEOUT_S) * 1000;
     const hooks = waitForFlow ? hooksOf(RED) : undefined;
     if (waitForFlow && !hooks) node.warn(RED._('dingtalk-event-in.warn.noHooks'));
     const tracker = hooks ? new FlowCompletionTracker(hooks, `dingtalk-event-in-${node.id}`) : undefined;

@@ -1,8 +1,9 @@
 import { basename } from 'node:path';
 import type { Node, NodeAPI } from 'node-red';
 import { downloadMessageFile } from '../src/api/files';
-import { downloadLimitBytes, fileRequest, outputFileName, saveFileAtomically } from '../src/nodes-input/dingtalk-file';
-import { MsgInputError } from '../src/nodes-input/input-error';
+import { downloadLimitBytes, fileRequest, outputFileName } from '../src/msg/file-input';
+import { saveFileAtomically } from '../src/msg/save-file';
+import { MsgInputError } from '../src/msg/input-error';
 import { doneStatus } from './shared/status';
 import { ActionRunner, type ActionNodeDef } from './shared/action-runner';
 

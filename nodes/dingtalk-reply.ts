@@ -1,8 +1,8 @@
 import type { Node, NodeAPI } from 'node-red';
 import { isSessionWebhookGone, replyBySessionWebhook, sendToGroup, sendToUsers } from '../src/api/robot';
-import { chooseReplyRoute, replyContext, robotApiRoute, webhookGoneError, type ReplyRoute } from '../src/nodes-input/dingtalk-reply';
-import { isNonEmptyString } from '../src/nodes-input/input-error';
-import { buildWebhookMessage, checkMsgParamSize, webhookToRobotApi, type ReplyType } from '../src/nodes-input/robot-message';
+import { chooseReplyRoute, replyContext, robotApiRoute, webhookGoneError, type ReplyRoute } from '../src/msg/reply-input';
+import { isNonEmptyString } from '../src/msg/input-error';
+import { buildWebhookMessage, checkMsgParamSize, webhookToRobotApi, type ReplyType } from '../src/msg/outbound-message';
 import { doneStatus } from './shared/status';
 import { ActionRunner, type ActionNodeDef } from './shared/action-runner';
 

@@ -5,7 +5,7 @@ import {
   robotMessageToMsg,
   type ChatFilter,
   type KeywordMode,
-} from './shared/robot-message-in';
+} from '../src/msg/inbound-robot';
 import { configErrorStatus } from './shared/status';
 import { attachTrigger } from './shared/trigger';
 

@@ -1,7 +1,7 @@
 import type { Node, NodeAPI } from 'node-red';
 import { sendToGroup, sendToUsers } from '../src/api/robot';
-import { sendMessage, sendTarget, type SendNodeOptions, type SendTargetOption } from '../src/nodes-input/dingtalk-send';
-import type { SendType } from '../src/nodes-input/robot-message';
+import { sendMessage, sendTarget, type SendNodeOptions, type SendTargetOption } from '../src/msg/send-input';
+import type { SendType } from '../src/msg/outbound-message';
 import { doneStatus, partialStatus } from './shared/status';
 import { ActionRunner, type ActionNodeDef } from './shared/action-runner';
 

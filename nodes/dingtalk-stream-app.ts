@@ -12,12 +12,12 @@ import { scrubSecrets } from '../src/util/secrets';
 import { USER_AGENT } from '../src/version';
 import { withBudget } from './shared/budget';
 import { APP_NODE_TYPE, type AppNeeds, type DingTalkAppNode } from './shared/app-node';
-import { appSettings, type AppCredentials, type AppProperties, type AppSettings } from './shared/app-settings';
-import { resolveEnvReference } from './shared/credentials';
-import { claimClientId, describeApps, releaseClientId } from './shared/duplicate-apps';
+import { appSettings, type AppCredentials, type AppProperties, type AppSettings } from '../src/app-config/app-settings';
+import { resolveEnvReference } from '../src/app-config/credentials';
+import { claimClientId, describeApps, releaseClientId } from '../src/app-config/duplicate-apps';
 import { configErrorStatus, readyStatus, statusForStreamState, type Translate } from './shared/status';
-import { testConnection } from './shared/test-connection';
-import { TestRequestSchema, planConnectionTest, type SavedApp } from './shared/test-request';
+import { testConnection } from '../src/app-config/test-connection';
+import { TestRequestSchema, planConnectionTest, type SavedApp } from '../src/app-config/test-request';
 /** Node-RED gives a node 15 s to close; we stop waiting for DingTalk well before. */
 const CLOSE_BUDGET_MS = 5000;
 /**
@@ -341,7 +341,7 @@ export = function (RED: NodeAPI): void {
   /**
    * "Test connection" in the config dialog. Uses what the dialog sends; a secret left unchanged arrives as the
    * placeholder and is taken from the saved credentials of the app being edited, but only for where that app sends
-   * it (shared/test-request.ts). Answers never echo a secret, nor what a server other than DingTalk answered.
+   * it (src/app-config/test-request.ts). Answers never echo a secret, nor what a server other than DingTalk answered.
    */
   RED.httpAdmin.post(
     '/dingtalk-stream-app/test',

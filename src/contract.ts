@@ -4,6 +4,9 @@
  * docs/protocol.md (the section named beside it); a number without a DingTalk source is marked as our own choice.
  */
 
+/** DingTalk's OpenAPI host, where Stream connections are opened too (docs/protocol.md §1.1, §6.1-a). */
+export const DEFAULT_API_BASE = 'https://api.dingtalk.com';
+
 /** What DingTalk documents. */
 export const DINGTALK = {
   /**

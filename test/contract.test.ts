@@ -11,7 +11,7 @@ import { DingTalkError } from '../src/api/errors';
 import { OpenApiClient } from '../src/api/http';
 import { sendToGroup, sendToUsers } from '../src/api/robot';
 import { DINGTALK, OURS } from '../src/contract';
-import { INPUT_LIMITS } from '../src/nodes-input/limits';
+import { INPUT_LIMITS } from '../src/msg/limits';
 import { DingTalkSimulator, SIMULATOR_APP } from '../src/simulator';
 import { DEFAULT_TIMING } from '../src/stream/client';
 

@@ -4,9 +4,9 @@
  */
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { DingTalkError, scrubSecrets } from '../../src/api/errors';
-import { MsgInputError } from '../../src/nodes-input/input-error';
+import { MsgInputError } from '../../src/msg/input-error';
 import { joinApp, leaveApp, type DingTalkAppNode } from './app-node';
-import { appSecrets } from './credentials';
+import { appSecrets } from '../../src/app-config/credentials';
 import { describeThrown, guardInput, type Done, type Send } from './guard';
 import { translator, type TranslateWithFallback } from './i18n';
 import { busyStatus, configErrorStatus, doneStatus, failedStatus, firstLine } from './status';

@@ -25,9 +25,7 @@ import { createHttpDispatcher, createTunnelAgent, resolveProxy } from '../util/p
 import { silentLogger, systemClock, systemRandom, type Clock, type Logger } from '../util/runtime';
 import { USER_AGENT } from '../version';
 import { describeThrown } from '../util/thrown';
-import { OURS } from '../contract';
-
-export const DEFAULT_API_BASE = 'https://api.dingtalk.com';
+import { DEFAULT_API_BASE, OURS } from '../contract';
 
 export const DEFAULT_TIMING: Readonly<StreamTiming> = {
   heartbeatIntervalMs: 30_000,

@@ -146,7 +146,7 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
     }
     // zod checks the envelope; the parsed object itself is used (not zod's copy), so unknown header keys stay as sent.
     if (!isValid(InboundFrameCheck, raw)) return this.onInvalidEnvelope(target, raw);
-    const frame = raw as InboundFrame;
+    const frame: InboundFrame = raw;
     switch (frame.type) {
       case 'CALLBACK':
         return this.onCallbackFrame(target, frame);
@@ -217,13 +217,13 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
     if (seen !== undefined) return this.replay(target, headers.messageId, seen);
     const data = this.parseData(target, frame, 'event');
     if (data === INVALID) return;
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    if (!isJsonObject(data)) {
       this.rejectData(target, headers.messageId, 'event', 'is not a JSON object');
       return;
     }
     const outcome: Outcome<T> = { data: undefined, code: 200, waiters: undefined };
     this.seenEvents.set(key, outcome);
-    const push: Push<Record<string, unknown>> = { headers, data: data as Record<string, unknown>, raw: frame.data };
+    const push: Push<Record<string, unknown>> = { headers, data, raw: frame.data };
     let later = false;
     let pending: Array<Promise<unknown>> | undefined;
     for (const { fn } of this.events) {
@@ -281,7 +281,7 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
       this.rejectData(target, messageId, 'robot message', 'lacks msgtype/msgId/conversation fields');
       return;
     }
-    const message = data as RobotMessage;
+    const message: RobotMessage = data;
     // Acked before any flow runs: DingTalk re-pushes a robot message whose ack is not back within ~60 s, and flows
     // (LLM calls...) often take longer. Nothing the flow does could change this ack anyway (ADR 0003).
     this.send(target, encodeRobotAck(messageId));
@@ -470,6 +470,10 @@ function add<F>(set: Set<Entry<F>>, fn: F): Unsubscribe {
   return () => {
     set.delete(entry);
   };
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function isPromise(value: unknown): value is Promise<unknown> {

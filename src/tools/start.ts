@@ -14,12 +14,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { DEFAULT_API_BASE } from '../contract';
 import { DingTalkSimulator, SIMULATOR_APP } from '../simulator';
 import { prepareUserDir, REPO_ROOT } from './playground-userdir';
 
 const DEFAULT_PORT = 1880;
 const DEFAULT_SIM_PORT = 8780;
-const DEFAULT_API_BASE = 'https://api.dingtalk.com';
 /** Node-RED gets this long to close its flows after Ctrl-C before it is killed. */
 const STOP_GRACE_MS = 10_000;
 

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { DingTalkError } from '../../src/api/errors';
 import { OpenApiClient } from '../../src/api/http';
-import { testConnection } from '../../nodes/shared/test-connection';
+import { testConnection } from '../../src/app-config/test-connection';
 
 /**
  * Something that is not DingTalk (a proxy, a debugging gateway) answers with a page that echoes the request it got,

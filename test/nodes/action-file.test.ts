@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { SIMULATOR_APP, makePng } from '../../src/simulator';
-import { safeFileName } from '../../src/nodes-input/dingtalk-file';
+import { safeFileName } from '../../src/msg/file-name';
 import { helper, loadAction, useNodeRedWithSimulator, visibleText } from './support';
 
 const fileNode: unknown = require('../../nodes/dingtalk-file');

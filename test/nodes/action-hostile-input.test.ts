@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { MsgInputError } from '../../src/nodes-input/input-error';
+import { MsgInputError } from '../../src/msg/input-error';
 import type { DingTalkSimulator } from '../../src/simulator';
 import { appConfig, helper, loadAction, recordStatuses, simCredentials, useNodeRedWithSimulator, type ActionFlow, type Status } from './support';
 

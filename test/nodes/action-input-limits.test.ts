@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { DINGTALK } from '../../src/contract';
-import { INPUT_LIMITS } from '../../src/nodes-input/limits';
+import { INPUT_LIMITS } from '../../src/msg/limits';
 import { loadAction, useNodeRedWithSimulator, type ActionFlow } from './support';
 
 const replyNode: unknown = require('../../nodes/dingtalk-reply');

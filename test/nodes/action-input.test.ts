@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import { chooseReplyRoute, replyContext } from '../../src/nodes-input/dingtalk-reply';
-import { cardParamMap, cardTarget, streamChunk } from '../../src/nodes-input/dingtalk-card';
-import { outputFileName, safeFileName } from '../../src/nodes-input/dingtalk-file';
-import { sendTarget, type SendNodeOptions } from '../../src/nodes-input/dingtalk-send';
-import { MsgInputError, idList } from '../../src/nodes-input/input-error';
-import { INPUT_LIMITS } from '../../src/nodes-input/limits';
-import { fileRequest } from '../../src/nodes-input/dingtalk-file';
-import { actionCardToRobotApi, buildRobotApiMessage, buildWebhookMessage, msgParamFrom, webhookToRobotApi } from '../../src/nodes-input/robot-message';
+import { chooseReplyRoute, replyContext } from '../../src/msg/reply-input';
+import { cardParamMap, cardTarget, streamChunk } from '../../src/msg/card-input';
+import { outputFileName } from '../../src/msg/file-input';
+import { safeFileName } from '../../src/msg/file-name';
+import { sendTarget, type SendNodeOptions } from '../../src/msg/send-input';
+import { MsgInputError, idList } from '../../src/msg/input-error';
+import { INPUT_LIMITS } from '../../src/msg/limits';
+import { fileRequest } from '../../src/msg/file-input';
+import { actionCardToRobotApi, buildRobotApiMessage, buildWebhookMessage, msgParamFrom, webhookToRobotApi } from '../../src/msg/outbound-message';
 
 /** msg -> typed request mapping of the action nodes, without Node-RED. */
 describe('action node msg input', () => {

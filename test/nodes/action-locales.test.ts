@@ -10,10 +10,10 @@ const root = join(__dirname, '..', '..', '..');
 const read = (rel: string): string => readFileSync(join(root, rel), 'utf8');
 
 const SOURCES: Record<string, string[]> = {
-  'dingtalk-reply': ['nodes/dingtalk-reply.ts', 'src/nodes-input/dingtalk-reply.ts', 'src/nodes-input/robot-message.ts', 'src/nodes-input/input-error.ts', 'src/nodes-input/plain-json.ts'],
-  'dingtalk-send': ['nodes/dingtalk-send.ts', 'src/nodes-input/dingtalk-send.ts', 'src/nodes-input/robot-message.ts', 'src/nodes-input/input-error.ts', 'src/nodes-input/plain-json.ts'],
-  'dingtalk-card': ['nodes/dingtalk-card.ts', 'src/nodes-input/dingtalk-card.ts', 'src/nodes-input/input-error.ts', 'src/nodes-input/plain-json.ts'],
-  'dingtalk-file': ['nodes/dingtalk-file.ts', 'src/nodes-input/dingtalk-file.ts', 'src/nodes-input/input-error.ts'],
+  'dingtalk-reply': ['nodes/dingtalk-reply.ts', 'src/msg/reply-input.ts', 'src/msg/outbound-message.ts', 'src/msg/input-error.ts', 'src/msg/plain-json.ts'],
+  'dingtalk-send': ['nodes/dingtalk-send.ts', 'src/msg/send-input.ts', 'src/msg/outbound-message.ts', 'src/msg/input-error.ts', 'src/msg/plain-json.ts'],
+  'dingtalk-card': ['nodes/dingtalk-card.ts', 'src/msg/card-input.ts', 'src/msg/input-error.ts', 'src/msg/plain-json.ts'],
+  'dingtalk-file': ['nodes/dingtalk-file.ts', 'src/msg/file-input.ts', 'src/msg/save-file.ts', 'src/msg/input-error.ts'],
 };
 const COMMON = 'nodes/shared/action-runner.ts';
 

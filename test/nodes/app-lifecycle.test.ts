@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { claimClientId, describeApps, releaseClientId } from '../../nodes/shared/duplicate-apps';
+import { claimClientId, describeApps, releaseClientId } from '../../src/app-config/duplicate-apps';
 import {
   ALL_MODULES,
   FAST_TIMINGS,

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { appSecrets } from '../../nodes/shared/credentials';
+import { appSecrets } from '../../src/app-config/credentials';
 import { startConnectProxy, type ConnectProxy } from './connect-proxy';
 import {
   ALL_MODULES,

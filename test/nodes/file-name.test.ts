@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { DOWNLOAD_LIMIT_MB, downloadLimitBytes, outputFileName } from '../../src/nodes-input/dingtalk-file';
-import { FILE_NAME_MAX_BYTES, cutToBytes, safeFileName } from '../../src/nodes-input/file-name';
-import { MsgInputError } from '../../src/nodes-input/input-error';
+import { DOWNLOAD_LIMIT_MB, downloadLimitBytes, outputFileName } from '../../src/msg/file-input';
+import { FILE_NAME_MAX_BYTES, cutToBytes, safeFileName } from '../../src/msg/file-name';
+import { MsgInputError } from '../../src/msg/input-error';
 
 const bytes = (s: string): number => Buffer.byteLength(s, 'utf8');
 const count = (s: string, part: string): number => s.split(part).length - 1;

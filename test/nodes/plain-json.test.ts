@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { cardParamMap, streamChunk } from '../../src/nodes-input/dingtalk-card';
-import { fileRequest } from '../../src/nodes-input/dingtalk-file';
-import { replyContext } from '../../src/nodes-input/dingtalk-reply';
-import { sendMessage, sendTarget, type SendNodeOptions } from '../../src/nodes-input/dingtalk-send';
-import { MsgInputError, checkPlain, idList } from '../../src/nodes-input/input-error';
-import { JSON_MAX_DEPTH, plainCopy, plainJsonText } from '../../src/nodes-input/plain-json';
-import { buildRobotApiMessage, buildWebhookMessage, msgParamFrom } from '../../src/nodes-input/robot-message';
+import { cardParamMap, streamChunk } from '../../src/msg/card-input';
+import { fileRequest } from '../../src/msg/file-input';
+import { replyContext } from '../../src/msg/reply-input';
+import { sendMessage, sendTarget, type SendNodeOptions } from '../../src/msg/send-input';
+import { MsgInputError, checkPlain, idList } from '../../src/msg/input-error';
+import { JSON_MAX_DEPTH, plainCopy, plainJsonText } from '../../src/msg/plain-json';
+import { buildRobotApiMessage, buildWebhookMessage, msgParamFrom } from '../../src/msg/outbound-message';
 
 /** What an input check threw: the MsgInputError's code and property, or the raw error's name (a failure here). */
 function refusal(fn: () => unknown): { code: string; property: string; message: string } {
@@ -36,7 +36,7 @@ export const throwingToJson = (): Record<string, unknown> => ({ content: 'hi', a
 
 const SEND: SendNodeOptions = { target: '', userIds: '', openConversationId: '', msgType: 'auto', msgKey: '', msgParam: '', title: '' };
 
-/** msg values JSON cannot carry, at the boundary (src/nodes-input), without Node-RED. */
+/** msg values JSON cannot carry, at the boundary (src/msg), without Node-RED. */
 describe('msg values that are not plain JSON', () => {
   it('names the exact place of a NaN, Infinity, BigInt or cycle, and says what to do', () => {
     const nan = refusal(() => plainJsonText({ a: [1, { b: Number.NaN }] }, 'msg.msgParam'));

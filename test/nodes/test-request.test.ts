@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { GatewayError } from '../../src/stream/gateway';
 import { DingTalkError, LocalErrorCode } from '../../src/api/errors';
-import { foreignAnswerSummary } from '../../nodes/shared/test-connection';
-import { planConnectionTest, type SavedApp, type TestPlan } from '../../nodes/shared/test-request';
+import { foreignAnswerSummary } from '../../src/app-config/test-connection';
+import { planConnectionTest, type SavedApp, type TestPlan } from '../../src/app-config/test-request';
 
-/** Where "Test connection" may send which values (nodes/shared/test-request.ts), rule by rule. */
+/** Where "Test connection" may send which values (src/app-config/test-request.ts), rule by rule. */
 
 const SIM = 'http://127.0.0.1:3000';
 const FOREIGN = 'http://10.0.0.5:8080';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { cardActionPayload, parseCardAnswer } from '../../nodes/shared/card-callback';
-import { pickSecret, resolveEnvReference } from '../../nodes/shared/credentials';
+import { cardActionPayload, parseCardAnswer } from '../../src/msg/inbound-card';
+import { pickSecret, resolveEnvReference } from '../../src/app-config/credentials';
 import { scrubSecrets } from '../../src/api/errors';
-import { compileRobotFilter, downloadCodeOf, messageText } from '../../nodes/shared/robot-message-in';
+import { compileRobotFilter, downloadCodeOf, messageText } from '../../src/msg/inbound-robot';
 import { shortReason, statusForStreamState } from '../../nodes/shared/status';
 import type { RobotMessage } from '../../src/stream/frames';
 

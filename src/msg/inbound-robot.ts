@@ -1,6 +1,6 @@
-import type { RobotMessage } from '../../src/stream/frames';
-import type { Push } from '../../src/stream/types';
-import { describeThrown } from '../../src/util/thrown';
+import type { RobotMessage } from '../stream/frames';
+import type { Push } from '../stream/types';
+import { describeThrown } from '../util/thrown';
 
 /**
  * Robot message -> Node-RED msg, and the robot-in node's filters. No Node-RED here so the shape is tested directly.

@@ -1,6 +1,7 @@
 import { MsgInputError, checkId, idList, isNonEmptyString, sizeError } from './input-error';
 import { INPUT_LIMITS } from './limits';
-import { buildRobotApiMessage, msgParamFrom, type RobotApiMessage, type SendType } from './robot-message';
+import type { RobotMessage as RobotApiMessage } from '../api/messages';
+import { buildRobotApiMessage, msgParamFrom, type SendType } from './outbound-message';
 
 export type SendTargetOption = '' | 'users' | 'group';
 

@@ -1,11 +1,10 @@
-import { parseProxyUrl, type ProxyParts, type ProxyProblem } from '../../src/util/proxy-url';
+import { DEFAULT_API_BASE } from '../contract';
+import { parseProxyUrl, type ProxyParts, type ProxyProblem } from '../util/proxy-url';
 
 /**
  * What a `dingtalk-stream-app` works with, from its properties and credentials: one reading shared by the running
  * node and the "Test connection" endpoint, so both agree on the API base and the proxy.
  */
-
-export const DEFAULT_API_BASE = 'https://api.dingtalk.com';
 
 export interface AppCredentials {
   clientId?: string;

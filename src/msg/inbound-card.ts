@@ -5,7 +5,7 @@ import {
   PRIVATE_DATA_IN_ANSWER,
   type CardCallback,
   type CardCallbackResponse,
-} from '../../src/stream/frames';
+} from '../stream/frames';
 
 /**
  * Card callback -> msg.payload, and msg.payload of dingtalk-card-response -> the answer DingTalk merges into the card.

@@ -1,11 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
-import { basename, join, resolve, sep } from 'node:path';
 import { safeFileName } from './file-name';
 import { MsgInputError, checkBytes, checkPlain, describeValue, isNonEmptyString } from './input-error';
 import { INPUT_LIMITS } from './limits';
-
-export { safeFileName } from './file-name';
 
 export interface FileRequest {
   downloadCode: string;
@@ -22,17 +17,17 @@ function objectAt(value: unknown, key: string): Record<string, unknown> | undefi
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
-/**
- * Where the download code is: msg.downloadCode (explicit) wins, then msg.dingtalk.downloadCode (flattened by
- * dingtalk-robot-in), then msg.dingtalk.content.downloadCode (the raw robot message). richText pictures are not
- * picked automatically: there can be several, so the flow sets msg.downloadCode.
- */
 /** The first non-empty string among named candidates, with the msg property it came from (for size errors). */
 function firstString(candidates: Array<[string, unknown]>): { property: string; value: string } | undefined {
   for (const [property, value] of candidates) if (isNonEmptyString(value)) return { property, value };
   return undefined;
 }
 
+/**
+ * Where the download code is: msg.downloadCode (explicit) wins, then msg.dingtalk.downloadCode (flattened by
+ * dingtalk-robot-in), then msg.dingtalk.content.downloadCode (the raw robot message). richText pictures are not
+ * picked automatically: there can be several, so the flow sets msg.downloadCode.
+ */
 export function fileRequest(msg: Record<string, unknown>, appRobotCode: string): FileRequest {
   const explicit = msg['downloadCode'];
   // Set but not a code (NaN, an object...): say so, rather than "no download code" or trying msg.dingtalk instead.
@@ -136,28 +131,4 @@ export function downloadLimitBytes(setting: unknown): number {
     `The node's Size limit (maxSizeMB) is ${shown}: set a number of megabytes from ${min} to ${max}, or leave it empty for ${fallback}. Nothing was downloaded.`,
     { setting: 'maxSizeMB', value: shown, min: String(min), max: String(max), default: String(fallback) },
   );
-}
-
-/**
- * Writes `data` as `name` inside `directory` and returns the full path. The name is re-sanitised and the result
- * checked to be inside the directory, so nothing DingTalk sends can steer the write elsewhere. Written to a
- * temporary file and renamed, so readers never see half a file.
- */
-export async function saveFileAtomically(directory: string, name: string, data: Buffer): Promise<string> {
-  const dir = resolve(directory);
-  // safeFileName is idempotent, so a name from outputFileName() is written unchanged; basename(target) is msg.filename.
-  const target = resolve(dir, safeFileName(basename(name)));
-  if (!target.startsWith(dir + sep) || target === dir) {
-    throw new MsgInputError('unsafeFileName', 'msg.filename', `Refusing to save "${name}": it would land outside ${dir}.`, { name, directory: dir });
-  }
-  await mkdir(dir, { recursive: true });
-  const temp = join(dir, `.${randomBytes(6).toString('hex')}.part`);
-  try {
-    await writeFile(temp, data, { flag: 'wx' });
-    await rename(temp, target);
-  } catch (err) {
-    await unlink(temp).catch(() => undefined);
-    throw err;
-  }
-  return target;
 }

@@ -8,8 +8,9 @@ import {
   sampleMarkdown,
   sampleText,
   textMessage,
-  type RobotMessage,
+  type RobotMessage as RobotApiMessage,
 } from '../api/messages';
+import type { At } from '../api/schemas';
 import { MsgInputError, checkId, checkJsonBytes, checkLength, numberText, parseMsgProperty } from './input-error';
 import { INPUT_LIMITS, jsonBytes } from './limits';
 import { plainCopy } from './plain-json';
@@ -24,7 +25,8 @@ const URL_TEXT = z.string().min(1).max(INPUT_LIMITS.urlChars);
  * Shared by dingtalk-reply (webhook, with the robot API as fallback) and dingtalk-send (robot API).
  */
 
-export const ActionCardButtonSchema = z.looseObject({ title: TITLE, actionURL: URL_TEXT });
+/** A button as a msg gives it, within our input limits; src/api/schemas.ts has the body DingTalk takes. */
+const ButtonInputSchema = z.looseObject({ title: TITLE, actionURL: URL_TEXT });
 
 export const ActionCardPayloadSchema = z.looseObject({
   title: TITLE,
@@ -32,7 +34,7 @@ export const ActionCardPayloadSchema = z.looseObject({
   singleTitle: TITLE.optional(),
   singleURL: URL_TEXT.optional(),
   btnOrientation: z.enum(['0', '1']).optional(),
-  btns: z.array(ActionCardButtonSchema).min(1).max(5).optional(),
+  btns: z.array(ButtonInputSchema).min(1).max(5).optional(),
 });
 export type ActionCardPayload = z.infer<typeof ActionCardPayloadSchema>;
 const ACTION_CARD_FORM =
@@ -49,13 +51,12 @@ export const LinkPayloadSchema = z.looseObject({
 });
 const LINK_FORM = '{ title, text, messageUrl, picUrl? }';
 
+/**
+ * A session-webhook body as the flow built it: only `msgtype` is checked here (a "raw" reply may use any DingTalk
+ * type); replyBySessionWebhook checks the rest against WebhookMessageSchema (src/api/schemas.ts) before sending.
+ */
 export const RawWebhookMessageSchema = z.looseObject({ msgtype: z.string().min(1) });
-export type WebhookMessage = z.infer<typeof RawWebhookMessageSchema>;
-
-export type At = { atUserIds: string[] } & Record<string, unknown>;
-
-/** One message in OpenAPI form; `msgParam` is sent JSON-encoded. */
-export type RobotApiMessage = RobotMessage;
+export type RawWebhookMessage = z.infer<typeof RawWebhookMessageSchema>;
 
 const TextSchema = z.string().min(1, 'empty text').max(INPUT_LIMITS.textChars);
 
@@ -104,7 +105,7 @@ export function linkContent(payload: unknown): z.infer<typeof LinkPayloadSchema>
   return parseMsgProperty(LinkPayloadSchema, payload, 'msg.payload', LINK_FORM);
 }
 
-export function rawWebhookMessage(payload: unknown): WebhookMessage {
+export function rawWebhookMessage(payload: unknown): RawWebhookMessage {
   checkJsonBytes(payload, 'msg.payload', INPUT_LIMITS.messageBytes);
   return parseMsgProperty(
     RawWebhookMessageSchema,
@@ -117,7 +118,7 @@ export function rawWebhookMessage(payload: unknown): WebhookMessage {
 export type ReplyType = 'text' | 'markdown' | 'actionCard' | 'raw';
 
 /** Builds the session-webhook body for dingtalk-reply. `at` mentions are put in the text too, which is what renders them. */
-export function buildWebhookMessage(type: ReplyType, msgPayload: unknown, opts: { title?: string; at?: At }): WebhookMessage {
+export function buildWebhookMessage(type: ReplyType, msgPayload: unknown, opts: { title?: string; at?: At }): RawWebhookMessage {
   const at = opts.at;
   // Object forms are copied as plain JSON: the action card and raw forms are sent with all their fields.
   const payload = type === 'text' ? msgPayload : plainCopy(msgPayload, 'msg.payload');
@@ -137,7 +138,7 @@ export function buildWebhookMessage(type: ReplyType, msgPayload: unknown, opts: 
       if (!at) return message;
       const existing = (message['at'] ?? {}) as Record<string, unknown>;
       const ids = Array.isArray(existing['atUserIds']) ? (existing['atUserIds'] as unknown[]).map(String) : [];
-      return { ...message, at: { ...existing, atUserIds: [...new Set([...ids, ...at.atUserIds])] } };
+      return { ...message, at: { ...existing, atUserIds: [...new Set([...ids, ...(at.atUserIds ?? [])])] } };
     }
   }
 }
@@ -164,7 +165,7 @@ export function actionCardToRobotApi(card: ActionCardPayload): RobotApiMessage {
  * Webhook body -> OpenAPI form, for replying through the robot API once the session webhook has expired.
  * The OpenAPI send path cannot @mention, so `at` is dropped (the `@id` text stays).
  */
-export function webhookToRobotApi(message: WebhookMessage): RobotApiMessage {
+export function webhookToRobotApi(message: RawWebhookMessage): RobotApiMessage {
   const part = (key: string): Record<string, unknown> => {
     const v = message[key];
     return v !== null && typeof v === 'object' ? (v as Record<string, unknown>) : {};

@@ -1,12 +1,12 @@
 import type { Dispatcher } from 'undici';
-import { GatewayError, openTicket } from '../../src/stream/gateway';
-import { systemClock } from '../../src/util/runtime';
-import { DingTalkError, LocalErrorCode, scrubSecrets } from '../../src/api/errors';
-import { OpenApiClient } from '../../src/api/http';
-import { isDingTalkUrl } from '../../src/api/url-policy';
-import { USER_AGENT } from '../../src/version';
-import { createHttpDispatcher, resolveProxy } from '../../src/util/proxy';
-import { parseProxyUrl } from '../../src/util/proxy-url';
+import { GatewayError, openTicket } from '../stream/gateway';
+import { systemClock } from '../util/runtime';
+import { DingTalkError, LocalErrorCode, scrubSecrets } from '../api/errors';
+import { OpenApiClient } from '../api/http';
+import { isDingTalkUrl } from '../api/url-policy';
+import { USER_AGENT } from '../version';
+import { createHttpDispatcher, resolveProxy } from '../util/proxy';
+import { parseProxyUrl } from '../util/proxy-url';
 
 /**
  * What the editor's "Test connection" button checks: the two calls an app makes before anything works —

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { isDingTalkUrl } from '../../src/api/url-policy';
-import { parseProxyUrl, proxyProblemText, proxyUrlOf } from '../../src/util/proxy-url';
-import { DEFAULT_API_BASE } from './app-settings';
+import { isDingTalkUrl } from '../api/url-policy';
+import { parseProxyUrl, proxyProblemText, proxyUrlOf } from '../util/proxy-url';
+import { DEFAULT_API_BASE } from '../contract';
 import { UNCHANGED_PASSWORD, envReferenceName } from './credentials';
 import type { ConnectionTestInput } from './test-connection';
 
