@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { hintFor } from '../dingtalk-says';
 import { DingTalkError, LocalErrorCode } from './errors';
-import { hintFor } from './hints';
 import type { OpenApiClient } from './http';
 import {
   CardAnswerSchema,

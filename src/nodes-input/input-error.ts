@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { PackageError } from '../errors';
 import { jsonBytes } from './limits';
 
 /**
@@ -6,16 +7,17 @@ import { jsonBytes } from './limits';
  * so the user can fix the flow from the debug sidebar alone. `code` + `params` let the node translate it
  * (`<node-type>.errors.<code>` in the locale catalog); `message` is the English fallback.
  */
-export class MsgInputError extends Error {
+export class MsgInputError extends PackageError {
   override readonly name = 'MsgInputError';
+  declare readonly code: string;
   constructor(
-    readonly code: string,
+    code: string,
     /** The msg property at fault, e.g. `msg.payload.title`. */
     readonly property: string,
     message: string,
     readonly params: Record<string, string> = {},
   ) {
-    super(message);
+    super(message, code);
   }
 }
 
