@@ -1,7 +1,8 @@
 import type { Clock, Logger } from '../util/runtime';
 import { silentLogger } from '../util/runtime';
-import { streamCard } from './card';
-import { DingTalkError, LocalErrorCode } from './errors';
+import { CARD_PATHS, streamCard } from './card';
+import { isCardTextTooLarge } from '../dingtalk-says';
+import { DingTalkError, closedError } from './errors';
 import type { OpenApiClient } from './http';
 import type { StreamCardInput } from './schemas';
 import { isBlank, prefixWithinBytes, utf8Bytes, withCutMarker } from './stream-text';
@@ -49,8 +50,8 @@ export const DEFAULT_TRUNCATED_NOTE = '(The answer is too long for one card; the
 export const DEFAULT_EMPTY_TEXT = '(no answer)';
 
 /** DingTalk's documented answer to an oversized streaming update (src/contract.ts). */
-export function isContentTooLarge(err: unknown): boolean {
-  return err instanceof DingTalkError && (err.code === 'param.stream.content' || /content is too large/i.test(err.detail ?? ''));
+function isContentTooLarge(err: unknown): boolean {
+  return err instanceof DingTalkError && isCardTextTooLarge(err.code, err.detail);
 }
 
 /**
@@ -227,7 +228,7 @@ export class CardStreamer {
   }
 
   private end(parts: FinalParts): Promise<void> {
-    if (this.state === 'closed') return Promise.reject(closedError(this.opts.outTrackId));
+    if (this.state === 'closed') return Promise.reject(streamerClosed(this.opts.outTrackId));
     if (this.ending) return this.ending;
     this.state = 'ending';
     this.clock.clearTimeout(this.timer);
@@ -243,7 +244,7 @@ export class CardStreamer {
     // Keep the spacing even for the last update, so a burst of finishing cards stays under the rate limit.
     const wait = this.lastSendAt + this.intervalMs - this.clock.now();
     if (wait > 0) await this.pause(wait);
-    if (this.isClosed()) throw closedError(this.opts.outTrackId);
+    if (this.isClosed()) throw streamerClosed(this.opts.outTrackId);
     try {
       await this.sendUpdate({ content: this.compose(parts), isFinalize: true, isError: parts.isError });
     } catch (err) {
@@ -277,14 +278,9 @@ export class CardStreamer {
 
 function asError(err: unknown, outTrackId: string): DingTalkError {
   if (err instanceof DingTalkError) return err;
-  return new DingTalkError({ status: 0, endpoint: '/v1.0/card/streaming', message: `AI card ${outTrackId}: ${describeThrown(err)}` });
+  return new DingTalkError({ status: 0, endpoint: CARD_PATHS.streaming, message: `AI card ${outTrackId}: ${describeThrown(err)}` });
 }
 
-function closedError(outTrackId: string): DingTalkError {
-  return new DingTalkError({
-    status: 0,
-    code: LocalErrorCode.Closed,
-    endpoint: '/v1.0/card/streaming',
-    message: `AI card ${outTrackId}: the streamer was closed before the text was finished`,
-  });
+function streamerClosed(outTrackId: string): DingTalkError {
+  return closedError(CARD_PATHS.streaming, `AI card ${outTrackId}: the streamer was closed before the text was finished`);
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { DingTalkError, LocalErrorCode } from './errors';
-import { hintFor } from './hints';
+import { hintFor } from '../dingtalk-says';
+import { DingTalkError, LocalErrorCode, serverMessage } from './errors';
 import type { OpenApiClient } from './http';
 import {
   CardAnswerSchema,
@@ -108,7 +108,7 @@ function deliverFields(p: ParsedDeliver): Record<string, unknown> {
 /** DingTalk answers 200 with `success: false` for some refusals; those are errors too. */
 function requireSuccess(answer: CardAnswer, endpoint: string): void {
   if (answer.success === false) {
-    const message = typeof answer['message'] === 'string' ? answer['message'] : 'DingTalk answered success: false';
+    const message = typeof answer['message'] === 'string' ? serverMessage(answer['message']) : 'DingTalk answered success: false';
     throw new DingTalkError({ status: 200, endpoint, message, hint: hintFor({ status: 200, message, endpoint }) });
   }
 }
@@ -116,7 +116,7 @@ function requireSuccess(answer: CardAnswer, endpoint: string): void {
 /** When every space refused the card, nothing was delivered: that is an error, with DingTalk's reasons. */
 function checkDelivery(results: DeliverResult[], endpoint: string): void {
   if (results.length === 0 || results.some((r) => r.success !== false)) return;
-  const reasons = results.map((r) => `${r.spaceType ?? 'space'} ${r.spaceId ?? ''}: ${r.errorMsg ?? 'refused'}`.trim()).join('; ');
+  const reasons = serverMessage(results.map((r) => `${r.spaceType ?? 'space'} ${r.spaceId ?? ''}: ${r.errorMsg ?? 'refused'}`.trim()).join('; '));
   const code = results.find((r) => typeof r['errorCode'] === 'string')?.['errorCode'];
   throw new DingTalkError({
     status: 200,

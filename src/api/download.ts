@@ -1,8 +1,10 @@
 import { request, type Dispatcher } from 'undici';
 import { USER_AGENT } from '../version';
-import { discard, header, readText } from './answer';
-import { DingTalkError, LocalErrorCode, excerpt } from './errors';
-import { tooLarge } from './failures';
+import { downloadHint } from '../dingtalk-says';
+import { header } from '../util/headers';
+import { excerpt } from '../util/text';
+import { discard, readText } from './answer';
+import { DingTalkError, LocalErrorCode, tooLarge } from './errors';
 import type { AttemptResult } from './retry';
 import { downloadRefusal, redirectRefusal } from './url-policy';
 
@@ -112,10 +114,7 @@ async function fetchHops(req: FileRequest): Promise<AttemptResult<DownloadedFile
           status: res.statusCode,
           endpoint,
           message: `the file download failed with HTTP ${res.statusCode}`,
-          hint:
-            res.statusCode === 403 || res.statusCode === 404 || res.statusCode === 410
-              ? 'download links are short-lived (minutes): ask for a new one (downloadMessageFile) and fetch it right away'
-              : undefined,
+          hint: downloadHint(res.statusCode),
           detail: excerpt(text, req.secrets) || undefined,
         }),
         outcome: { kind: 'response', status: res.statusCode, retryAfter: header(res.headers, 'retry-after') },

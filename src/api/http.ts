@@ -3,10 +3,25 @@ import { z } from 'zod';
 import { USER_AGENT } from '../version';
 import { createHttpDispatcher, resolveProxy } from '../util/proxy';
 import { silentLogger, systemClock, systemRandom, type Clock, type Logger, type RandomSource } from '../util/runtime';
-import { answerError, failureFacts, header, isFailureBody, parseBody, readText, type RawAnswer } from './answer';
+import { failureFacts, isFailureBody, isTokenRefused } from '../dingtalk-says';
+import { header } from '../util/headers';
+import { scrubSecrets } from '../util/secrets';
+import { parseBody, readText, type RawAnswer } from './answer';
 import { downloadDeadlineMs, fetchFile, type DownloadedFile } from './download';
-import { closedError, errorCodeOf, networkError, outcomeUnknownError, rateQueueFull, unexpectedAnswer, withRetryNote } from './failures';
-import { DingTalkError, LocalErrorCode, redactUrl, scrubError, scrubSecrets } from './errors';
+import {
+  DingTalkError,
+  LocalErrorCode,
+  answerError,
+  closedError,
+  errorCodeOf,
+  networkError,
+  outcomeUnknownError,
+  rateQueueFull,
+  redactUrl,
+  scrubError,
+  unexpectedAnswer,
+  withRetryNote,
+} from './errors';
 import { DEFAULT_RETRY, decideRetry, isOutcomeUnknown, type AttemptOutcome, type AttemptResult, type RetryOptions } from './retry';
 import { MAX_QUEUED_CALLS, RateGate } from './rate-gate';
 import { TokenCache, type IssuedToken } from './token-cache';
@@ -327,7 +342,7 @@ export class OpenApiClient {
         ok: false,
         error: answerError(shown, parseBody(shown, secrets), target.endpoint),
         outcome: { kind: 'response', status: answer.status, code: facts.code, retryAfter: header(answer.headers, 'retry-after') },
-        tokenRefused: answer.status === 401 || facts.code === 'InvalidAuthentication',
+        tokenRefused: isTokenRefused(answer.status, facts.code),
       };
     });
   }

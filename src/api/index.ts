@@ -1,6 +1,6 @@
 /** The OpenAPI client: what nodes and the app config node import. */
 export { DingTalkError, LocalErrorCode, redactUrl, type DingTalkErrorInit } from './errors';
-export { hintFor, permissionFor, isThrottling } from './hints';
+export { hintFor, permissionFor, isThrottling } from '../dingtalk-says';
 export {
   OpenApiClient,
   DEFAULT_API_BASE,

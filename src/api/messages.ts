@@ -59,10 +59,6 @@ export function linkMessage(opts: LinkOptions): WebhookMessage {
   return { msgtype: 'link', link: { ...opts } };
 }
 
-export function feedCardMessage(links: Array<{ title: string; messageURL: string; picURL?: string }>): WebhookMessage {
-  return { msgtype: 'feedCard', feedCard: { links } };
-}
-
 // ---- msgKey / msgParam for the OpenAPI sends -------------------------------------------------------------------
 
 export interface RobotMessage {

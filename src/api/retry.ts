@@ -1,7 +1,7 @@
 import { DINGTALK } from '../contract';
 import type { RandomSource } from '../util/runtime';
+import { resendAfter } from '../dingtalk-says';
 import { LocalErrorCode, type DingTalkError } from './errors';
-import { isThrottling } from './hints';
 
 /**
  * When to try an OpenAPI request again, and after how long. Pure: the caller supplies the clock reading and the
@@ -73,24 +73,12 @@ const MAYBE_SENT_ERRORS = new Set([
 ]);
 
 /**
- * Answers that prove DingTalk did not act, so resending cannot duplicate anything: throttling (DingTalk refused the
- * call, see hints.ts) and 503 Service Unavailable ("服务不可用，系统过载", global error-code page). Not 503
- * `operationTimeout` ("请求超时", same page): a timeout after the call reached DingTalk, which may have acted.
+ * Whether a status may be retried: always after an answer that proves DingTalk did not act (throttling, 503), and
+ * after one where it may have acted only when the request is idempotent (dingtalk-says.ts, `Resend`).
  */
-export function isRefusedUnprocessed(status: number, code: string | undefined): boolean {
-  if (isThrottling(status, code)) return true;
-  return status === 503 && code !== 'operationTimeout';
-}
-
-/**
- * Server errors and gateway timeouts: DingTalk may have acted before failing (a robot message sent, then a 502 from
- * a gateway). Resent only when the request is idempotent.
- */
-const MAYBE_ACTED_STATUSES = new Set([500, 502, 503, 504]);
-
-export function isRetryableStatus(status: number, code: string | undefined, idempotent: boolean): boolean {
-  if (isRefusedUnprocessed(status, code)) return true;
-  return idempotent && MAYBE_ACTED_STATUSES.has(status);
+function isRetryableStatus(status: number, code: string | undefined, idempotent: boolean): boolean {
+  const resend = resendAfter(status, code);
+  return resend === 'throttled' || resend === 'unprocessed' || (idempotent && resend === 'maybeActed');
 }
 
 /**
@@ -99,10 +87,9 @@ export function isRetryableStatus(status: number, code: string | undefined, idem
  */
 export function isOutcomeUnknown(outcome: AttemptOutcome): boolean {
   if (outcome.kind === 'network') return outcome.errorCode !== undefined && MAYBE_SENT_ERRORS.has(outcome.errorCode);
-  if (isRefusedUnprocessed(outcome.status, outcome.code)) return false;
-  if (MAYBE_ACTED_STATUSES.has(outcome.status)) return true;
-  // DingTalk's own "未知的发送结果" (HTTP 400, robot send pages): it does not know either.
-  if (outcome.code === 'unknown.send.result') return true;
+  const resend = resendAfter(outcome.status, outcome.code);
+  if (resend === 'maybeActed' || resend === 'unknownResult') return true;
+  if (resend !== 'never') return false;
   // A 2xx we could not read: DingTalk most likely did what was asked.
   const success = outcome.status >= 200 && outcome.status < 300;
   return success && (outcome.code === undefined || outcome.code === LocalErrorCode.UnexpectedResponse);
@@ -142,7 +129,7 @@ export function decideRetry(outcome: AttemptOutcome, ctx: RetryContext, opts: Re
       return { retry: false, reason: isOutcomeUnknown(outcome) ? 'not safe to resend' : 'not a transient error' };
     }
     delayMs = backoffDelay(ctx.retryIndex, opts, ctx.random);
-    if (isThrottling(outcome.status, outcome.code)) delayMs = Math.max(delayMs, opts.throttleDelayMs);
+    if (resendAfter(outcome.status, outcome.code) === 'throttled') delayMs = Math.max(delayMs, opts.throttleDelayMs);
     const asked = parseRetryAfter(outcome.retryAfter, ctx.now);
     // The server's own wait wins over our guess, even when longer than maxDelayMs: retrying earlier only hits the limit again.
     if (asked !== undefined) delayMs = asked;

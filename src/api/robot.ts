@@ -1,4 +1,5 @@
 import { DINGTALK } from '../contract';
+import { WEBHOOK_EXPIRED_HINT, isSessionGone } from '../dingtalk-says';
 import { DingTalkError, LocalErrorCode, redactUrl } from './errors';
 import type { OpenApiClient, WebhookResult } from './http';
 import {
@@ -39,16 +40,9 @@ function checkMsgParamSize(msgParam: string, endpoint: string): void {
   });
 }
 
-/**
- * The session webhook was refused as no longer valid: errcode 300001 ("session 不存在", seen in field reports such
- * as agentscope-ai/agentscope#1318; not in DingTalk's docs), the robot pages' `session.notExisted` /
- * `session.expired`, or our own check of sessionWebhookExpiredTime. Nothing was delivered, so another route is safe.
- */
+/** The session webhook was refused as no longer valid (dingtalk-says.ts): nothing was delivered, so another route is safe. */
 export function isSessionWebhookGone(err: unknown): err is DingTalkError {
-  if (!(err instanceof DingTalkError)) return false;
-  return (
-    err.code === '300001' || err.code === 'session.notExisted' || err.code === 'session.expired' || err.code === LocalErrorCode.WebhookExpired
-  );
+  return err instanceof DingTalkError && isSessionGone(err.code);
 }
 
 /** Replies in the conversation a message came from. No token, no permission needed; valid ~90 min. */
@@ -61,7 +55,7 @@ export async function replyBySessionWebhook(api: OpenApiClient, input: ReplyInpu
       code: LocalErrorCode.WebhookExpired,
       endpoint,
       message: 'the sessionWebhook has expired, nothing was sent',
-      hint: 'the sessionWebhook expired (valid ~90 min after the message); send through the robot API instead (dingtalk-send node)',
+      hint: WEBHOOK_EXPIRED_HINT,
     });
   }
   return api.postWebhook(parsed.sessionWebhook, parsed.message);
@@ -100,14 +94,7 @@ export async function sendToUsers(api: OpenApiClient, input: SendToUsersInput): 
       );
     } catch (err) {
       if (start === 0 || !(err instanceof DingTalkError)) throw err;
-      throw new DingTalkError({
-        status: err.status,
-        code: err.code,
-        requestId: err.requestId,
-        endpoint: err.endpoint,
-        detail: err.detail,
-        hint: err.hint,
-        outcomeUnknown: err.outcomeUnknown,
+      throw err.with({
         message: `${err.summary} (users ${start + 1}–${start + batch.length} of ${userIds.length}; the first ${start} were already sent)`,
       });
     }

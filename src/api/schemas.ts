@@ -24,7 +24,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown, opera
 const nonEmpty = z.string().trim().min(1, 'must be a non-empty string');
 
 /** A JSON-encoded object, as DingTalk wants `msgParam`; an object is encoded for you. */
-export const MsgParamSchema = z
+const MsgParamSchema = z
   .union([
     z.record(z.string(), z.unknown()),
     z.string().refine((s) => {
@@ -229,7 +229,7 @@ export type StreamCardInput = z.input<typeof StreamCardInputSchema>;
 export const CardAnswerSchema = z.looseObject({ success: z.boolean().optional(), result: z.unknown().optional() });
 export type CardAnswer = z.infer<typeof CardAnswerSchema>;
 
-export const DeliverResultSchema = z.looseObject({
+const DeliverResultSchema = z.looseObject({
   spaceType: z.string().optional(),
   spaceId: z.string().optional(),
   success: z.boolean().optional(),

@@ -26,11 +26,6 @@ export class TokenCache {
 
   constructor(private readonly opts: TokenCacheOptions) {}
 
-  /** The current token, for scrubbing error messages. */
-  get current(): string | undefined {
-    return this.token;
-  }
-
   async get(): Promise<string> {
     if (this.token !== undefined && this.opts.now() < this.refreshAt) return this.token;
     if (!this.inFlight) {

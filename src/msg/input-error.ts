@@ -1,21 +1,72 @@
 import type { z } from 'zod';
+import { PackageError } from '../errors';
 import { jsonBytes } from './limits';
+
+/** The action nodes, whose locale catalogs translate input errors. */
+export type ActionNodeType = 'dingtalk-reply' | 'dingtalk-send' | 'dingtalk-card' | 'dingtalk-file';
+
+const EVERY_ACTION = ['dingtalk-reply', 'dingtalk-send', 'dingtalk-card', 'dingtalk-file'] as const;
+/** The nodes that send a msg's content as JSON (plain-json.ts). */
+const JSON_SENDERS = ['dingtalk-reply', 'dingtalk-send', 'dingtalk-card'] as const;
+const ROBOT_SENDERS = ['dingtalk-reply', 'dingtalk-send'] as const;
+
+/**
+ * Every input error, by its code, and the action nodes that raise it. Each of those nodes translates it as
+ * `<node-type>.errors.<code>` in its zh-CN catalog (en-US shows the English text, which names the exact property);
+ * test/nodes/action-locales.test.ts checks that they do.
+ */
+export const INPUT_ERROR_NODES = {
+  invalidProperty: EVERY_ACTION,
+  invisibleCharacter: EVERY_ACTION,
+  notFinite: EVERY_ACTION,
+  unreadable: EVERY_ACTION,
+  tooLong: EVERY_ACTION,
+  tooLarge: EVERY_ACTION,
+  tooMany: EVERY_ACTION,
+  bigint: JSON_SENDERS,
+  circular: JSON_SENDERS,
+  tooDeep: JSON_SENDERS,
+  emptyPayload: ROBOT_SENDERS,
+  missingConversation: ROBOT_SENDERS,
+  msgParamTooLarge: ROBOT_SENDERS,
+  notSendableByApi: ROBOT_SENDERS,
+  missingDingtalk: ['dingtalk-reply'],
+  missingSender: ['dingtalk-reply'],
+  missingWebhook: ['dingtalk-reply'],
+  webhookExpired: ['dingtalk-reply'],
+  webhookGone: ['dingtalk-reply'],
+  missingMsgKey: ['dingtalk-send'],
+  missingTarget: ['dingtalk-send'],
+  missingUserIds: ['dingtalk-send'],
+  cardAlreadyExist: ['dingtalk-card'],
+  invalidOperation: ['dingtalk-card'],
+  missingCardTarget: ['dingtalk-card'],
+  missingOutTrackId: ['dingtalk-card'],
+  missingTemplate: ['dingtalk-card'],
+  streamFinished: ['dingtalk-card'],
+  invalidSetting: ['dingtalk-file'],
+  missingDownloadCode: ['dingtalk-file'],
+  unsafeFileName: ['dingtalk-file'],
+} as const satisfies Record<string, readonly ActionNodeType[]>;
+
+export type InputErrorCode = keyof typeof INPUT_ERROR_NODES;
 
 /**
  * A message that the action nodes cannot act on. The text names the msg property and the form it should have,
  * so the user can fix the flow from the debug sidebar alone. `code` + `params` let the node translate it
  * (`<node-type>.errors.<code>` in the locale catalog); `message` is the English fallback.
  */
-export class MsgInputError extends Error {
+export class MsgInputError extends PackageError<InputErrorCode> {
   override readonly name = 'MsgInputError';
+  declare readonly code: InputErrorCode;
   constructor(
-    readonly code: string,
+    code: InputErrorCode,
     /** The msg property at fault, e.g. `msg.payload.title`. */
     readonly property: string,
     message: string,
     readonly params: Record<string, string> = {},
   ) {
-    super(message);
+    super(message, code);
   }
 }
 

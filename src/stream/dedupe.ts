@@ -82,15 +82,6 @@ export class DedupeWindow<V> {
     this.index.delete(key);
   }
 
-  clear(): void {
-    this.index.clear();
-    this.base += this.keys.length;
-    this.keys = [];
-    this.values = [];
-    this.expiries = [];
-    this.head = 0;
-  }
-
   /** Drops expired entries and, past `maxEntries`, the oldest ones; slots of re-set or deleted keys are skipped. */
   private trim(now: number): void {
     const { maxEntries } = this.options;

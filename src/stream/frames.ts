@@ -10,12 +10,10 @@ import { z } from 'zod';
 
 export const TOPIC_ROBOT_MESSAGE = '/v1.0/im/bot/messages/get';
 export const TOPIC_CARD_CALLBACK = '/v1.0/card/instances/callback';
-export const TOPIC_GRAPH_API = '/v1.0/graph/api/invoke';
 export const SYSTEM_TOPIC_PING = 'ping';
 export const SYSTEM_TOPIC_DISCONNECT = 'disconnect';
 
 export const FrameTypeSchema = z.enum(['SYSTEM', 'EVENT', 'CALLBACK']);
-export type FrameType = z.infer<typeof FrameTypeSchema>;
 
 export const FrameHeadersSchema = z.looseObject({
   topic: z.string(),
@@ -70,26 +68,11 @@ export const AckFrameSchema = z.object({
 });
 export type AckFrame = z.infer<typeof AckFrameSchema>;
 
-export const PingDataSchema = z.looseObject({ opaque: z.string().optional() });
-export const DisconnectDataSchema = z.looseObject({ reason: z.string().optional() });
-
 export type EventAckStatus = 'SUCCESS' | 'LATER';
-export const EventAckDataSchema = z.object({ status: z.enum(['SUCCESS', 'LATER']), message: z.string() });
-export type EventAckData = z.infer<typeof EventAckDataSchema>;
 
 /** One subscription entry sent to `/v1.0/gateway/connections/open`. */
 export const SubscriptionSchema = z.object({ type: FrameTypeSchema, topic: z.string().min(1) });
 export type Subscription = z.infer<typeof SubscriptionSchema>;
-
-export const GatewayOpenRequestSchema = z.object({
-  clientId: z.string().min(1),
-  clientSecret: z.string().min(1),
-  subscriptions: z.array(SubscriptionSchema).min(1),
-  ua: z.string().optional(),
-  localIp: z.string().optional(),
-  extras: z.record(z.string(), z.string()).optional(),
-});
-export type GatewayOpenRequest = z.infer<typeof GatewayOpenRequestSchema>;
 
 export const GatewayOpenResponseSchema = z.object({
   endpoint: z.string().min(1),

@@ -2,7 +2,10 @@ import { request, type Dispatcher } from 'undici';
 import { GatewayOpenResponseSchema, type GatewayOpenResponse, type Subscription } from './frames';
 import type { Clock } from '../util/runtime';
 import { readCapped } from '../util/read-capped';
-import { excerpt } from '../util/secrets';
+import { GATEWAY_CREDENTIALS_HINT, failureFacts, isGatewayCredentialRefusal } from '../dingtalk-says';
+import { PackageError } from '../errors';
+import type { HeaderMap } from '../util/headers';
+import { MAX_SERVER_MESSAGE_CHARS, excerpt } from '../util/text';
 
 export const GATEWAY_PATH = '/v1.0/gateway/connections/open';
 
@@ -30,25 +33,20 @@ export interface GatewayRequest {
 }
 
 /** Why the gateway refused us. `authFailed` is a configuration problem: retrying soon cannot fix it. */
-export class GatewayError extends Error {
+export class GatewayError extends PackageError {
+  override readonly name = 'GatewayError';
   constructor(
     message: string,
     readonly status: number | undefined,
     readonly authFailed: boolean,
-    readonly code?: string,
+    code?: string,
     readonly requestId?: string,
     /** Whether the refusal's body was JSON (undefined when there was no answer), for summaries that quote nothing. */
     readonly bodyIsJson?: boolean,
   ) {
-    super(message);
-    this.name = 'GatewayError';
+    super(message, code);
   }
 }
-
-const AUTH_HINT =
-  'Check in the DingTalk developer console that the ClientID (AppKey) and ClientSecret (AppSecret) were copied without ' +
-  'spaces, that the app is published with Stream mode enabled (事件订阅/机器人 → Stream 模式), and that no outbound-IP ' +
-  'whitelist blocks this machine.';
 
 /**
  * Step 1 of a connection (docs/protocol.md §1.1): trade the app credentials for a one-time ticket. Called for every
@@ -89,7 +87,7 @@ export async function openTicket(req: GatewayRequest): Promise<GatewayOpenRespon
       );
     }
     if (res.statusCode === 200) return parseTicket(text);
-    throw refusal(res.statusCode, text, url, req.clientSecret);
+    throw refusal(res.statusCode, res.headers, text, url, req.clientSecret);
   } catch (err) {
     if (err instanceof GatewayError) throw err;
     if (req.signal.aborted) throw new GatewayError('Gateway request cancelled: the Stream client was closed.', undefined, false);
@@ -129,26 +127,24 @@ function parseTicket(text: string): GatewayOpenResponse {
   return parsed.data;
 }
 
-function refusal(status: number, text: string, url: string, secret: string): GatewayError {
-  let code: string | undefined;
-  let message: string | undefined;
-  let requestId: string | undefined;
-  let bodyIsJson = false;
+function refusal(status: number, headers: HeaderMap, text: string, url: string, secret: string): GatewayError {
+  let body: unknown;
   try {
-    const body = JSON.parse(text) as { code?: unknown; message?: unknown; requestid?: unknown };
-    if (typeof body.code === 'string') code = body.code;
-    if (typeof body.message === 'string') message = excerpt(body.message, [secret], 200); // a proxy may echo the request, secret included
-    if (typeof body.requestid === 'string') requestId = body.requestid;
-    bodyIsJson = true;
+    body = JSON.parse(text);
   } catch {
     // Not JSON (an HTML error page from a proxy, say): the status says enough.
   }
-  const detail = [code, message].filter(Boolean).join(': ');
-  const where = `DingTalk gateway (${originOf(url)}) answered HTTP ${status}${detail ? ` (${detail})` : ''}${requestId ? ` [requestid ${requestId}]` : ''}`;
-  if (status === 401 || status === 403 || code === 'authFailed') {
-    return new GatewayError(`${where}: the app credentials were refused. ${AUTH_HINT}`, status, true, code, requestId, bodyIsJson);
+  const bodyIsJson = body !== undefined && body !== null;
+  const facts = failureFacts(body, headers);
+  // A proxy may echo the request, secret included.
+  const message = facts.message === undefined ? undefined : excerpt(facts.message, [secret], MAX_SERVER_MESSAGE_CHARS);
+  const detail = [facts.code, message].filter(Boolean).join(': ');
+  const requestId = facts.requestId === undefined ? '' : ` [requestid ${facts.requestId}]`;
+  const where = `DingTalk gateway (${originOf(url)}) answered HTTP ${status}${detail ? ` (${detail})` : ''}${requestId}`;
+  if (isGatewayCredentialRefusal(status, facts.code)) {
+    return new GatewayError(`${where}: the app credentials were refused. ${GATEWAY_CREDENTIALS_HINT}`, status, true, facts.code, facts.requestId, bodyIsJson);
   }
-  return new GatewayError(`${where}; will retry.`, status, false, code, requestId, bodyIsJson);
+  return new GatewayError(`${where}; will retry.`, status, false, facts.code, facts.requestId, bodyIsJson);
 }
 
 function originOf(url: string): string {

@@ -4,6 +4,7 @@
  * undici ("InvalidArgumentError") or at the first request ("URI malformed"). User name and password are kept apart
  * from the URL so that nothing shown (status, log, error) ever holds them.
  */
+import { truncate } from './text';
 
 /** Why a proxy setting cannot be used. The node layer translates these; `proxyProblemText` says them in English. */
 export type ProxyProblem = 'notUrl' | 'scheme' | 'escape';
@@ -30,7 +31,7 @@ export function redactProxy(raw: string): string {
   const authority = end < 0 ? rest : rest.slice(0, end);
   const at = authority.lastIndexOf('@');
   const shown = at < 0 ? value : `${value.slice(0, start)}***@${authority.slice(at + 1)}${end < 0 ? '' : rest.slice(end)}`;
-  return shown.length > MAX_SHOWN_CHARS ? `${shown.slice(0, MAX_SHOWN_CHARS - 1)}…` : shown;
+  return truncate(shown, MAX_SHOWN_CHARS);
 }
 
 function decoded(part: string): string | undefined {

@@ -6,15 +6,3 @@ export function scrubSecrets(text: string, secrets: Iterable<string | undefined>
   }
   return out;
 }
-
-/** How much of a body that is not DingTalk's JSON an error message quotes. */
-export const MAX_EXCERPT_CHARS = 120;
-
-/**
- * A short quote of a foreign text (an HTML page, a proxy's echo, a server message) for an error message. The secrets
- * are replaced before the text is cut, so that a cut can never leave the first half of a token behind.
- */
-export function excerpt(text: string, secrets: Iterable<string | undefined>, maxChars = MAX_EXCERPT_CHARS): string {
-  const clean = scrubSecrets(text, secrets).replace(/\s+/g, ' ').trim();
-  return clean.length > maxChars ? `${clean.slice(0, maxChars - 1)}…` : clean;
-}

@@ -1,7 +1,19 @@
 import assert from 'node:assert/strict';
-import { DingTalkError, redactUrl, scrubError } from '../../src/api/errors';
-import { hintFor, scopesFromMessage } from '../../src/api/hints';
-import { answerError, failureFacts, isFailureBody, parseBody } from '../../src/api/answer';
+import { answerError, DingTalkError, redactUrl, scrubError } from '../../src/api/errors';
+import {
+  failureFacts,
+  hintFor,
+  isFailureBody,
+  isGatewayCredentialRefusal,
+  isSessionGone,
+  isTokenRefused,
+  resendAfter,
+  scopesFromMessage,
+} from '../../src/dingtalk-says';
+import { GatewayError } from '../../src/stream/gateway';
+import { MsgInputError } from '../../src/msg/input-error';
+import { PackageError } from '../../src/errors';
+import { parseBody } from '../../src/api/answer';
 
 describe('api/errors and hints', () => {
   it('names the permission DingTalk says is missing', () => {
@@ -103,5 +115,34 @@ describe('api/errors and hints', () => {
     const err = answerError({ status: 502, headers: {}, text: 'x' }, { ok: false, reason: 'r' }, '/v1.0/y');
     assert.equal(err.code, 'NonJsonResponse');
     assert.match(err.hint ?? '', /temporary/);
+  });
+
+  it('tells from DingTalk\'s answer whether a request may be sent again', () => {
+    assert.equal(resendAfter(429, undefined), 'throttled');
+    assert.equal(resendAfter(403, 'Forbidden.AccessDenied.QpsLimitForApi'), 'throttled');
+    assert.equal(resendAfter(200, '90018'), 'throttled');
+    assert.equal(resendAfter(503, undefined), 'unprocessed');
+    assert.equal(resendAfter(503, 'operationTimeout'), 'maybeActed');
+    assert.equal(resendAfter(502, undefined), 'maybeActed');
+    assert.equal(resendAfter(500, 'unknown.send.result'), 'maybeActed');
+    assert.equal(resendAfter(400, 'unknown.send.result'), 'unknownResult');
+    assert.equal(resendAfter(400, 'invalidParameter'), 'never');
+    assert.equal(resendAfter(401, 'InvalidAuthentication'), 'never');
+    assert.ok(isTokenRefused(401, undefined) && isTokenRefused(400, 'InvalidAuthentication') && !isTokenRefused(403, '42001'));
+    assert.ok(isSessionGone('300001') && isSessionGone('session.expired') && isSessionGone('SessionWebhookExpired') && !isSessionGone('90018'));
+    assert.ok(isGatewayCredentialRefusal(403, undefined) && isGatewayCredentialRefusal(400, 'authFailed') && !isGatewayCredentialRefusal(500, undefined));
+  });
+
+  it('gives the three error kinds one base with a code', () => {
+    const kinds = [
+      new DingTalkError({ status: 400, code: 'X', endpoint: '/v1.0/a', message: 'no' }),
+      new GatewayError('refused', 401, true, 'authFailed'),
+      new MsgInputError('tooLong', 'msg.payload', 'too long'),
+    ];
+    assert.deepEqual(kinds.map((e) => [e instanceof PackageError, e.name, e.code]), [
+      [true, 'DingTalkError', 'X'],
+      [true, 'GatewayError', 'authFailed'],
+      [true, 'MsgInputError', 'tooLong'],
+    ]);
   });
 });
