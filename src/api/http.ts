@@ -1,5 +1,6 @@
 import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
+import { DEFAULT_API_BASE } from '../contract';
 import { USER_AGENT } from '../version';
 import { createHttpDispatcher, resolveProxy } from '../util/proxy';
 import { silentLogger, systemClock, systemRandom, type Clock, type Logger, type RandomSource } from '../util/runtime';
@@ -30,7 +31,6 @@ import { describeThrown } from '../util/thrown';
 
 export type { DownloadedFile } from './download';
 
-export const DEFAULT_API_BASE = 'https://api.dingtalk.com';
 const TOKEN_PATH = '/v1.0/oauth2/accessToken';
 /** Error bodies are read up to this size; anything longer is not a DingTalk error object anyway. */
 const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
@@ -414,7 +414,7 @@ export class OpenApiClient {
     });
     const text = await readText(res.body, MAX_ANSWER_BYTES);
     // One line per request only for a logger that says it wants debug lines: Node-RED's node.debug() costs its full
-    // price (~3.5 % of the runtime under load) even when debug logging is off.
+    // price even when debug logging is off (bench/README.md, scenario 2).
     if (this.logger.isDebugEnabled?.() === true) {
       this.logger.debug(`${target.method} ${target.endpoint} -> ${res.statusCode} in ${this.clock.now() - started} ms`);
     }

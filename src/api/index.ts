@@ -1,9 +1,9 @@
 /** The OpenAPI client: what nodes and the app config node import. */
 export { DingTalkError, LocalErrorCode, redactUrl, type DingTalkErrorInit } from './errors';
 export { hintFor, permissionFor, isThrottling } from '../dingtalk-says';
+export { DEFAULT_API_BASE } from '../contract';
 export {
   OpenApiClient,
-  DEFAULT_API_BASE,
   WebhookResultSchema,
   type OpenApiClientOptions,
   type ApiRequest,

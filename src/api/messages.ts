@@ -2,7 +2,7 @@ import type { At, WebhookMessage } from './schemas';
 
 /**
  * Builders for the two message formats DingTalk robots use:
- * - webhook bodies (`{msgtype, text|markdown|actionCard|link|feedCard, at}`) for session-webhook replies;
+ * - webhook bodies (`{msgtype, text|markdown|actionCard|link, at}`) for session-webhook replies;
  * - `{msgKey, msgParam}` pairs for the OpenAPI sends (batchSend, groupMessages/send), which cannot @mention.
  */
 
@@ -61,30 +61,31 @@ export function linkMessage(opts: LinkOptions): WebhookMessage {
 
 // ---- msgKey / msgParam for the OpenAPI sends -------------------------------------------------------------------
 
-export interface RobotMessage {
+/** A message for the OpenAPI robot sends; what DingTalk pushes to the robot is `RobotMessage` (src/stream/frames.ts). */
+export interface RobotApiMessage {
   msgKey: string;
   msgParam: Record<string, string>;
 }
 
-export function sampleText(content: string): RobotMessage {
+export function sampleText(content: string): RobotApiMessage {
   return { msgKey: 'sampleText', msgParam: { content } };
 }
 
-export function sampleMarkdown(title: string, text: string): RobotMessage {
+export function sampleMarkdown(title: string, text: string): RobotApiMessage {
   return { msgKey: 'sampleMarkdown', msgParam: { title, text } };
 }
 
 /** `photoURL` may be a URL or a mediaId from the media upload API. */
-export function sampleImageMsg(photoURL: string): RobotMessage {
+export function sampleImageMsg(photoURL: string): RobotApiMessage {
   return { msgKey: 'sampleImageMsg', msgParam: { photoURL } };
 }
 
-export function sampleLink(opts: { title: string; text: string; messageUrl: string; picUrl: string }): RobotMessage {
+export function sampleLink(opts: { title: string; text: string; messageUrl: string; picUrl: string }): RobotApiMessage {
   return { msgKey: 'sampleLink', msgParam: { title: opts.title, text: opts.text, messageUrl: opts.messageUrl, picUrl: opts.picUrl } };
 }
 
 /** One-button action card. */
-export function sampleActionCard(opts: { title: string; text: string; singleTitle: string; singleURL: string }): RobotMessage {
+export function sampleActionCard(opts: { title: string; text: string; singleTitle: string; singleURL: string }): RobotApiMessage {
   return { msgKey: 'sampleActionCard', msgParam: { ...opts } };
 }
 
@@ -92,7 +93,7 @@ export function sampleActionCard(opts: { title: string; text: string; singleTitl
  * Action card with 2–5 buttons: stacked (`sampleActionCard2…5`), or two side by side (`sampleActionCard6`)
  * when `horizontal` is set.
  */
-export function sampleActionCardButtons(title: string, text: string, buttons: ActionCardButton[], horizontal = false): RobotMessage {
+export function sampleActionCardButtons(title: string, text: string, buttons: ActionCardButton[], horizontal = false): RobotApiMessage {
   if (buttons.length < 2 || buttons.length > 5) throw new RangeError('an action card needs 2 to 5 buttons');
   if (horizontal) {
     if (buttons.length !== 2) throw new RangeError('a horizontal action card has exactly 2 buttons');
@@ -111,11 +112,11 @@ export function sampleActionCardButtons(title: string, text: string, buttons: Ac
 }
 
 /** `fileType`: xlsx, pdf, zip, rar, doc or docx. */
-export function sampleFile(mediaId: string, fileName: string, fileType: string): RobotMessage {
+export function sampleFile(mediaId: string, fileName: string, fileType: string): RobotApiMessage {
   return { msgKey: 'sampleFile', msgParam: { mediaId, fileName, fileType } };
 }
 
 /** `durationMs` in milliseconds, as DingTalk wants it (sent as a string). */
-export function sampleAudio(mediaId: string, durationMs: number): RobotMessage {
+export function sampleAudio(mediaId: string, durationMs: number): RobotApiMessage {
   return { msgKey: 'sampleAudio', msgParam: { mediaId, duration: String(durationMs) } };
 }

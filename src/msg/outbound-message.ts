@@ -8,7 +8,7 @@ import {
   sampleMarkdown,
   sampleText,
   textMessage,
-  type RobotMessage as RobotApiMessage,
+  type RobotApiMessage,
 } from '../api/messages';
 import type { At } from '../api/schemas';
 import { MsgInputError, checkId, checkJsonBytes, checkLength, numberText, parseMsgProperty } from './input-error';

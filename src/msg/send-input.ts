@@ -1,6 +1,6 @@
 import { MsgInputError, checkId, idList, isNonEmptyString, sizeError } from './input-error';
 import { INPUT_LIMITS } from './limits';
-import type { RobotMessage as RobotApiMessage } from '../api/messages';
+import type { RobotApiMessage } from '../api/messages';
 import { buildRobotApiMessage, msgParamFrom, type SendType } from './outbound-message';
 
 export type SendTargetOption = '' | 'users' | 'group';
