@@ -1,5 +1,6 @@
 import type { NodeStatus } from 'node-red';
 import type { StateChange } from '../../src/stream/types';
+import { truncate } from '../../src/util/text';
 
 /** Translates a key under the calling node's type namespace (RED._ bound to that node file). */
 export type Translate = (key: string, substitutions?: Record<string, string>) => string;
@@ -8,8 +9,7 @@ const MAX_REASON_CHARS = 80;
 
 /** The first line of a text, cut to `maxChars` (a status dot has little room). */
 export function firstLine(text: string, maxChars: number): string {
-  const line = text.split('\n')[0] ?? '';
-  return line.length > maxChars ? `${line.slice(0, maxChars - 1)}…` : line;
+  return truncate(text.split('\n')[0] ?? '', maxChars);
 }
 
 /**

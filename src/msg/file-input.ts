@@ -1,6 +1,7 @@
 import { safeFileName } from './file-name';
 import { MsgInputError, checkBytes, checkPlain, describeValue, isNonEmptyString } from './input-error';
 import { INPUT_LIMITS } from './limits';
+import { truncate } from '../util/text';
 
 export interface FileRequest {
   downloadCode: string;
@@ -123,7 +124,7 @@ export function downloadLimitBytes(setting: unknown): number {
   if (setting === undefined || setting === null || text === '') return DOWNLOAD_LIMIT_MB.default * MIB;
   const mb = typeof setting === 'number' ? setting : text !== undefined ? Number(text) : Number.NaN;
   if (mb >= DOWNLOAD_LIMIT_MB.min && mb <= DOWNLOAD_LIMIT_MB.max) return Math.ceil(mb * MIB);
-  const shown = text !== undefined ? JSON.stringify(text.length > 20 ? `${text.slice(0, 20)}…` : text) : typeof setting === 'number' ? String(setting) : describeValue(setting);
+  const shown = text !== undefined ? JSON.stringify(truncate(text, 21)) : typeof setting === 'number' ? String(setting) : describeValue(setting);
   const { min, max, default: fallback } = DOWNLOAD_LIMIT_MB;
   throw new MsgInputError(
     'invalidSetting',

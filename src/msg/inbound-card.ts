@@ -6,6 +6,7 @@ import {
   type CardCallback,
   type CardCallbackResponse,
 } from '../stream/frames';
+import { truncate } from '../util/text';
 
 /**
  * Card callback -> msg.payload, and msg.payload of dingtalk-card-response -> the answer DingTalk merges into the card.
@@ -85,7 +86,7 @@ function describeIssue(error: z.ZodError, root: string): string {
 
 /** A short list for an error message: the keys come from the flow and can be many or long. */
 function listUsers(users: string[]): string {
-  const shown = users.slice(0, 5).map((u) => JSON.stringify(u.length > 64 ? `${u.slice(0, 64)}…` : u));
+  const shown = users.slice(0, 5).map((u) => JSON.stringify(truncate(u, 65)));
   return users.length > shown.length ? `${shown.join(', ')}, … (${users.length} in all)` : shown.join(', ');
 }
 

@@ -5,6 +5,7 @@
  * even a value whose String() throws. Here each of these becomes a MsgInputError that names the property.
  */
 import { MsgInputError, notFiniteError, unreadableError } from './input-error';
+import { truncate } from '../util/text';
 
 /**
  * Levels of nesting accepted. Message objects are 2-4 levels deep and card list variables a few more; past this it
@@ -24,7 +25,7 @@ interface Place {
 
 function keyText(key: string): string {
   if (/^[\p{L}\p{N}_$-]{1,40}$/u.test(key)) return `.${key}`;
-  const shown = key.length > 40 ? `${key.slice(0, 40)}…` : key;
+  const shown = truncate(key, 41);
   // Escaped: a key is sender data, and may hold bidi overrides or line breaks meant to garble the message.
   return `[${JSON.stringify(shown).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}]`;
 }

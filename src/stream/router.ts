@@ -17,6 +17,7 @@ import {
 import { EMPTY_CALLBACK_ACK_DATA, callbackAckData, encodeAck, encodeRobotAck, eventAckData } from './acks';
 import { DedupeWindow } from './dedupe';
 import type { CardCallbackHandler, EventHandler, GenericCallbackHandler, Push, RobotMessageHandler, StreamStats, Unsubscribe } from './types';
+import { truncate } from '../util/text';
 import { describeThrown } from '../util/thrown';
 import type { Clock } from '../util/runtime';
 
@@ -482,7 +483,7 @@ function isPromise(value: unknown): value is Promise<unknown> {
 
 /** Names from the wire go into warnings; keep them short so a hostile frame cannot flood the log. */
 function short(text: string): string {
-  return text.length > 80 ? `${text.slice(0, 80)}…` : text;
+  return truncate(text, 81);
 }
 
 
