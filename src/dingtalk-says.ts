@@ -172,7 +172,7 @@ const MAX_HINT_MESSAGE_CHARS = 2_000;
 
 /**
  * Whether the patterns match in this order on one line, which is what `a.*b.*c` asks. That regex backtracks in time
- * growing with the text's length to the power of its `.*` count (20 KB of "robot not " took 14 s); this makes
+ * growing with the text's length to the power of its `.*` count (docs/RELIABILITY.md, hostile input); this makes
  * one forward pass per pattern. Each pattern is a global alternation of words none of which contains another, so
  * the leftmost match also ends first and leaves the most room for the next pattern.
  */

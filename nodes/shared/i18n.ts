@@ -10,9 +10,10 @@ export type Substitutions = Record<string, string>;
 export type TranslateWithFallback = (key: string, fallback: string, subs?: Substitutions) => string;
 
 /**
- * Texts without substitutions, per runtime: i18next's lookup was ~10 % of Node-RED's CPU when an action node set its
- * "sending"/"sent" dots on every message. The runtime's language is chosen once at start (settings.lang or the
- * OS), so one runtime's answer for a key never changes; keyed by the RED object so test runtimes do not share it.
+ * Texts without substitutions, per runtime: i18next's lookup was a large share of Node-RED's CPU (bench/README.md,
+ * scenario 2) when an action node set its "sending"/"sent" dots on every message. The runtime's language is chosen
+ * once at start (settings.lang or the OS), so one runtime's answer for a key never changes; keyed by the RED object
+ * so test runtimes do not share it.
  */
 const plainTexts = new WeakMap<NodeAPI, Map<string, string>>();
 

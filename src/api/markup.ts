@@ -1,7 +1,7 @@
 /**
  * Reading a little text out of an HTML error page (a proxy's, a load balancer's) in one pass. The obvious regexes,
  * `/<title[^>]*>…/` and `/<[^>]*>/g`, backtrack: each `<` without a later `>` rescans the rest of the text, so a
- * body of `<` or `<title` repeated costs time growing with its length squared (200 KB: 18 s; 4 MB: hours).
+ * body of `<` or `<title` repeated costs time growing with its length squared (docs/RELIABILITY.md, hostile input).
  * Here every search resumes where the previous one stopped, so the cost grows with the length only.
  */
 

@@ -1,7 +1,7 @@
 /**
  * One app's access token: fetched on first use, reused until shortly before it expires, refreshed by exactly one
  * request however many callers need it at that moment. No timers: freshness is checked when a token is asked for,
- * so an idle app makes no token calls and `close()` has nothing to cancel.
+ * so an idle app makes no token calls and closing the client only has to forget the token (`clear()`).
  */
 
 export interface IssuedToken {
@@ -13,7 +13,7 @@ export interface IssuedToken {
 export interface TokenCacheOptions {
   fetch: () => Promise<IssuedToken>;
   now: () => number;
-  /** Refresh this long before expiry. Default 5 min, as the official SDKs do. */
+  /** Refresh this long before expiry. Default 5 min, as the official Python SDK does (docs/protocol.md §6.2-c). */
   refreshMarginMs?: number;
 }
 
@@ -57,6 +57,7 @@ export class TokenCache {
     return issued.accessToken;
   }
 
+  /** Forgets the token, for the client's close(). */
   clear(): void {
     this.token = undefined;
     this.refreshAt = 0;

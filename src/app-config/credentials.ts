@@ -31,7 +31,7 @@ export function pickSecret(typed: unknown, saved: string | undefined): string {
 
 /**
  * The strings an app node holds that must never reach a status or an error (its credentials, whatever they are
- * called). Texts are scrubbed of them with `scrubSecrets` (src/api/errors.ts), the one scrubber of the package.
+ * called). Texts are scrubbed of them with `scrubSecrets` (src/util/secrets.ts), the one scrubber of the package.
  */
 export function appSecrets(app: object | null): string[] {
   const creds = (app as { credentials?: unknown } | null)?.credentials;

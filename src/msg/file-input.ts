@@ -59,13 +59,13 @@ export function fileRequest(msg: Record<string, unknown>, appRobotCode: string):
   checkBytes(code.trim(), found.property, INPUT_LIMITS.downloadCodeBytes, 'Expected the downloadCode of one DingTalk message, as dingtalk-robot-in gives it.');
   checkPlain(code.trim(), found.property);
   const robotCode = isNonEmptyString(dingtalk?.['robotCode']) ? dingtalk['robotCode'] : appRobotCode;
+  // The name is DingTalk's (what the user's file was called): never a reason to refuse the file. outputFileName()
+  // shortens and sanitises it.
   const named = firstString([
     ['msg.dingtalk.fileName', dingtalk?.['fileName']],
     ['msg.dingtalk.content.fileName', content?.['fileName']],
   ]);
   const fileName = named?.value;
-  // The name is DingTalk's (what the user's file was called): never a reason to refuse the file. outputFileName()
-  // shortens and sanitises it.
   const msgId = isNonEmptyString(dingtalk?.['msgId']) ? dingtalk['msgId'] : undefined;
   return { downloadCode: code.trim(), robotCode, ...(fileName ? { fileName } : {}), ...(msgId ? { msgId } : {}) };
 }

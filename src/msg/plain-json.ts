@@ -9,7 +9,7 @@ import { truncate } from '../util/text';
 
 /**
  * Levels of nesting accepted. Message objects are 2-4 levels deep and card list variables a few more; past this it
- * is not message data, and JSON.stringify (recursive) overflows the stack somewhere past ~5,000 levels.
+ * is not message data, and JSON.stringify (recursive) overflows the stack some thousands of levels deeper.
  */
 export const JSON_MAX_DEPTH = 64;
 

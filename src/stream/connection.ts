@@ -164,9 +164,10 @@ export class StreamConnection {
   /**
    * Sends an ack; false when the socket can no longer carry it (the frame will be re-pushed by DingTalk).
    *
-   * ws writes every frame with its own writev (header + payload): ~28 % of the client's profile under load.
-   * Frames of one inbound burst are handled in one tick, so the socket is corked at the first ack of a tick and
-   * uncorked on process.nextTick: all acks of the burst leave in one write, in order, and none waits past this tick.
+   * ws writes every frame with its own writev (header + payload), a large share of the client's CPU under load
+   * (ADR 0008). Frames of one inbound burst are handled in one tick, so the socket is corked at the first ack of a
+   * tick and uncorked on process.nextTick: all acks of the burst leave in one write, in order, and none waits past
+   * this tick.
    */
   send(text: string): boolean {
     const ws = this.ws;

@@ -135,10 +135,9 @@ export const RobotMessageCheck = z.compile(
  * zod's copy.
  *
  * `validate` (not `safeParse`): the two hot-path checks above are `z.compile`d, and zod then answers `validate` with
- * generated code that builds no output object, no payload and no result (ADR 0008: ~0.2 µs and ~0.8 KB of garbage
- * less per robot message). A value it rejects is re-checked by zod's ordinary parser, so the answer is always the
- * one `safeParse(value).success` gives; where code generation is not allowed, `z.compile` hands the schema back as it
- * was and `validate` runs the ordinary parser.
+ * generated code that builds no output object, no payload and no result (ADR 0008). A value it rejects is re-checked
+ * by zod's ordinary parser, so the answer is always the one `safeParse(value).success` gives; where code generation
+ * is not allowed, `z.compile` hands the schema back as it was and `validate` runs the ordinary parser.
  */
 export function isValid<S extends z.ZodType>(check: S, value: unknown): value is z.input<S> {
   return check.validate(value);

@@ -12,7 +12,7 @@ export const GATEWAY_PATH = '/v1.0/gateway/connections/open';
 /**
  * How much of the gateway's answer is read. A ticket answer is about 300 bytes and DingTalk's error objects under
  * 1 KB; a proxy's HTML error page may take some tens of KB, and its status alone says enough. Without a limit the
- * whole answer sits in memory (a 700 MB answer took 777 MB), once per reconnect attempt.
+ * whole answer sits in memory, once per reconnect attempt.
  */
 export const MAX_GATEWAY_ANSWER_BYTES = 64 * 1024;
 
