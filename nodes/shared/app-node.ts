@@ -11,7 +11,7 @@ export interface AppNeeds {
 }
 
 /**
- * The `dingtalk-stream-app` config node as the other nodes see it (docs/dev/CONTRACTS.md).
+ * The `dingtalk-stream-app` config node as the other nodes see it (docs/ARCHITECTURE.md).
  * One StreamClient and one OpenApiClient per app, shared by every node that references it.
  */
 export interface DingTalkAppNode extends Node {

@@ -4,7 +4,7 @@ import { describeThrown } from '../util/thrown';
 
 /**
  * Robot message -> Node-RED msg, and the robot-in node's filters. No Node-RED here so the shape is tested directly.
- * The msg.dingtalk shape is what dingtalk-reply / dingtalk-file / dingtalk-card read (docs/dev/CONTRACTS.md).
+ * The msg.dingtalk shape is what dingtalk-reply / dingtalk-file / dingtalk-card read (docs/ARCHITECTURE.md).
  */
 
 export type ChatFilter = 'both' | 'single' | 'group';
