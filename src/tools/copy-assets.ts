@@ -3,7 +3,7 @@
  * (@node-red/registry: loader.loadNodeLocales, localfilesystem.getModuleNodeFiles). Sources stay at the top level
  * of the repo; this puts copies where the compiled nodes are.
  */
-import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..', '..');
@@ -18,3 +18,7 @@ for (const dir of ['locales', 'icons']) {
 }
 const simPublic = join(root, 'src', 'simulator', 'public');
 if (existsSync(simPublic)) cpSync(simPublic, join(root, 'dist', 'src', 'simulator', 'public'), { recursive: true });
+
+// tsc writes 0644; npm packs files with the mode they have, so a bin is executable in the tarball only if it is here.
+const bins = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin?: Record<string, string> }).bin ?? {};
+for (const file of Object.values(bins)) chmodSync(join(root, file), 0o755);
