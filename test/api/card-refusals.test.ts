@@ -4,12 +4,10 @@
  * now cut like every other server message (src/util/text.ts, MAX_SERVER_MESSAGE_CHARS: 360 characters).
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createAndDeliverCard, updateCard } from '../../src/api/card';
 import { OpenApiClient } from '../../src/api/http';
 import { MAX_SERVER_MESSAGE_CHARS } from '../../src/util/text';
-import { rejection } from './helpers';
+import { rejection, startLocalServer, type LocalServer } from './helpers';
 
 const MB = 1024 * 1024;
 /** The error holds the cut message plus endpoint, status and hint: well under this. */
@@ -17,33 +15,25 @@ const MAX_ERROR_CHARS = 1_000;
 
 describe('api: card refusals quote a cut message', function () {
   this.timeout(20_000);
-  let server: Server;
-  let base: string;
+  let server: LocalServer;
   let answer: unknown;
   const clients: OpenApiClient[] = [];
 
   before(async () => {
-    server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        if (req.url?.startsWith('/v1.0/oauth2/accessToken')) return void res.end(JSON.stringify({ accessToken: 'refusal-token', expireIn: 7200 }));
-        res.end(JSON.stringify(answer));
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startLocalServer();
+    server.handle = (req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      if (req.url?.startsWith('/v1.0/oauth2/accessToken')) return void res.end(JSON.stringify({ accessToken: 'refusal-token', expireIn: 7200 }));
+      res.end(JSON.stringify(answer));
+    };
   });
-  after(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  after(() => server.close());
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
   });
 
   function client(): OpenApiClient {
-    const api = new OpenApiClient({ clientId: 'dingrefusal', clientSecret: 'refusal-secret', apiBase: base, maxRetries: 0 });
+    const api = new OpenApiClient({ clientId: 'dingrefusal', clientSecret: 'refusal-secret', apiBase: server.base, maxRetries: 0 });
     clients.push(api);
     return api;
   }

@@ -7,47 +7,11 @@
  * Local servers stand in for DingTalk's file host: the simulator serves its files directly, without redirects.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import * as http from 'node:http';
 import * as https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { OpenApiClient, type OpenApiClientOptions } from '../../src/api';
-import { rejection } from './helpers';
+import { rejection, selfSignedCert, startLocalServer, type Handler, type LocalServer } from './helpers';
 
 const SIGNATURE = 'signature-in-the-redirect-query-1234';
-
-type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
-
-interface Served {
-  base: string;
-  port: number;
-  requests: string[];
-  handle: Handler;
-  close(): Promise<void>;
-}
-
-async function listen(server: http.Server | https.Server, scheme: string, host: string): Promise<Served> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
-  const served: Served = {
-    base: `${scheme}://${host}:${port}`,
-    port,
-    requests: [],
-    handle: (_req, res) => res.end('unset'),
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-  server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    served.requests.push(req.url ?? '');
-    served.handle(req, res);
-  });
-  return served;
-}
 
 const redirect = (location: string): Handler => (_req, res) => {
   res.writeHead(302, { location });
@@ -60,9 +24,9 @@ const file = (body: string): Handler => (_req, res) => {
 };
 
 describe('api/download: redirects', function () {
-  let api: Served;
-  let files: Served;
-  let intranet: Served;
+  let api: LocalServer;
+  let files: LocalServer;
+  let intranet: LocalServer;
   const clients: OpenApiClient[] = [];
 
   function client(opts: Partial<OpenApiClientOptions> = {}): OpenApiClient {
@@ -72,9 +36,9 @@ describe('api/download: redirects', function () {
   }
 
   beforeEach(async () => {
-    api = await listen(http.createServer(), 'http', '127.0.0.1');
-    files = await listen(http.createServer(), 'http', '127.0.0.1');
-    intranet = await listen(http.createServer(), 'http', '127.0.0.1');
+    api = await startLocalServer();
+    files = await startLocalServer();
+    intranet = await startLocalServer();
     intranet.handle = file('{"AccessKeyId":"metadata-credentials"}');
   });
 
@@ -127,28 +91,18 @@ describe('api/download: redirects', function () {
   });
 
   describe('from https', function () {
-    let dir: string;
-    let tls: Served;
+    let tls: LocalServer;
     let cert: Buffer;
+    let key: Buffer;
 
     before(function () {
-      dir = mkdtempSync(join(tmpdir(), 'download-tls-'));
-      try {
-        execFileSync(
-          'openssl',
-          ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1',
-            '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost'],
-          { stdio: 'ignore' },
-        );
-      } catch {
-        this.skip();
-      }
-      cert = readFileSync(join(dir, 'cert.pem'));
+      const made = selfSignedCert();
+      if (!made) this.skip();
+      ({ cert, key } = made);
     });
-    after(() => rmSync(dir, { recursive: true, force: true }));
 
     beforeEach(async () => {
-      tls = await listen(https.createServer({ cert, key: readFileSync(join(dir, 'key.pem')) }), 'https', 'localhost');
+      tls = await startLocalServer(https.createServer({ cert, key }), 'localhost');
     });
     afterEach(() => tls.close());
 

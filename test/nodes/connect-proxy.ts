@@ -3,15 +3,17 @@ import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 
 /**
- * A CONNECT-only forward proxy on 127.0.0.1 for the proxy tests of the app node. With `login` it answers
- * 407 to a tunnel request without exactly that Basic login, like a corporate proxy. It tunnels only to this machine.
+ * A CONNECT-only forward proxy on 127.0.0.1, for the proxy tests of the Stream client, the app node and the admin
+ * endpoint. With `login` it answers 407 to a tunnel request without exactly that Basic login, like a corporate proxy.
+ * It is a test double, not a gateway to anywhere: it tunnels only to this machine (127.0.0.1, or `localhost` for a
+ * certificate made out to that name) and refuses any other host with 403.
  */
 export interface ConnectProxy {
   /** `http://127.0.0.1:<port>`, without a login. */
   origin: string;
   /** `127.0.0.1:<port>`, as typed without a scheme. */
   hostPort: string;
-  /** Targets of the tunnels it opened (after the login check). */
+  /** Every target it was asked to tunnel to after the login check, including refused ones. */
   tunnels: string[];
   /** Every Proxy-Authorization header it was sent ('' when none). */
   auth: string[];
@@ -37,13 +39,14 @@ export async function startConnectProxy(login?: { user: string; password: string
       client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="test"\r\nContent-Length: 0\r\n\r\n');
       return;
     }
+    tunnels.push(req.url ?? '');
     const [host, port] = (req.url ?? '').split(':');
-    if (host !== '127.0.0.1') {
+    if (host !== '127.0.0.1' && host !== 'localhost') {
       client.end('HTTP/1.1 403 Forbidden\r\n\r\n');
       return;
     }
-    tunnels.push(req.url ?? '');
-    const upstream = net.connect(Number(port), host, () => {
+    // Always the IPv4 loopback: `localhost` may resolve to ::1 first, where the test servers do not listen.
+    const upstream = net.connect(Number(port), '127.0.0.1', () => {
       client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
       if (head.length) upstream.write(head);
       upstream.pipe(client);

@@ -5,19 +5,14 @@
  * (HTML-instead-of-JSON and empty bodies on the token call are in test/api/client.sim.test.ts already.)
  */
 import { strict as assert } from 'node:assert';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { DingTalkError } from '../../src/api/errors';
 import { OpenApiClient } from '../../src/api/http';
-import { rejection } from '../api/helpers';
+import { rejection, startLocalServer, type Handler, type LocalServer } from '../api/helpers';
 import { CrashGuard } from './support';
 
 const SECRET = 'reliability-secret-value-42';
 const TOKEN = 'reliability-token-abcdef-123';
-
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
 
 function assertClean(err: DingTalkError): void {
   const everything = `${err.message} ${err.hint ?? ''} ${err.code ?? ''} ${err.stack ?? ''}`;
@@ -27,24 +22,14 @@ function assertClean(err: DingTalkError): void {
 }
 
 describe('reliability: bad answers from DingTalk to the OpenAPI client', function () {
-  let server: Server;
-  let base: string;
-  let handle: Handler;
+  let server: LocalServer;
   const guard = new CrashGuard();
   const clients: OpenApiClient[] = [];
 
   before(async () => {
-    server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => handle(req, res));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startLocalServer();
   });
-  after(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  after(() => server.close());
   beforeEach(() => guard.install());
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
@@ -55,7 +40,7 @@ describe('reliability: bad answers from DingTalk to the OpenAPI client', functio
   });
 
   function client(maxRetries = 0): OpenApiClient {
-    const api = new OpenApiClient({ clientId: 'dingreliability', clientSecret: SECRET, apiBase: base, maxRetries, retry: { baseDelayMs: 5, maxDelayMs: 10 } });
+    const api = new OpenApiClient({ clientId: 'dingreliability', clientSecret: SECRET, apiBase: server.base, maxRetries, retry: { baseDelayMs: 5, maxDelayMs: 10 } });
     clients.push(api);
     return api;
   }
@@ -78,7 +63,7 @@ describe('reliability: bad answers from DingTalk to the OpenAPI client', functio
   ];
   for (const [what, body] of garbageTokens) {
     it(`token endpoint answering 200 with ${what}: a clear DingTalkError, no token leaked`, async () => {
-      handle = json(200, body);
+      server.handle = json(200, body);
       const err = await rejection(client().getAccessToken());
       assert.match(err.message, /accessToken|unexpected|answer|JSON/i);
       assertClean(err);
@@ -86,7 +71,7 @@ describe('reliability: bad answers from DingTalk to the OpenAPI client', functio
   }
 
   it('token endpoint answering 200 in XML (what DingTalk does without Accept: application/json): the token in it is not echoed', async () => {
-    handle = (_req, res) => {
+    server.handle = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/xml' });
       res.end(`<?xml version="1.0"?><result><accessToken>${TOKEN}</accessToken><expireIn>7200</expireIn></result>`);
     };
@@ -96,7 +81,7 @@ describe('reliability: bad answers from DingTalk to the OpenAPI client', functio
   });
 
   it('an API call answered 200 with an HTML login page (captive portal): a clear error, the token never echoed', async () => {
-    handle = (req, res) => {
+    server.handle = (req, res) => {
       if (req.url?.startsWith('/v1.0/oauth2/accessToken')) return json(200, { accessToken: TOKEN, expireIn: 7200 })(req, res);
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end(`<html><head><title>Wi-Fi login</title></head><body>token ${TOKEN}</body></html>`);
@@ -108,7 +93,7 @@ describe('reliability: bad answers from DingTalk to the OpenAPI client', functio
 
   it('a JSON answer cut off before Content-Length was reached: a network DingTalkError after the retries', async () => {
     let calls = 0;
-    handle = (_req, res) => {
+    server.handle = (_req, res) => {
       calls++;
       const body = JSON.stringify({ accessToken: TOKEN, expireIn: 7200 });
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length + 50) });
@@ -121,7 +106,7 @@ describe('reliability: bad answers from DingTalk to the OpenAPI client', functio
   });
 
   it('a JSON answer that is syntactically truncated (complete HTTP, half a JSON document)', async () => {
-    handle = (_req, res) => {
+    server.handle = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('{"accessToken":"' + TOKEN.slice(0, 8));
     };
@@ -132,36 +117,36 @@ describe('reliability: bad answers from DingTalk to the OpenAPI client', functio
 
   it('a download cut off mid-body (Content-Length not reached): a DingTalkError, no partial file returned', async () => {
     let calls = 0;
-    handle = (_req, res) => {
+    server.handle = (_req, res) => {
       calls++;
       res.writeHead(200, { 'content-type': 'image/png', 'content-length': '100000' });
       res.write(Buffer.alloc(30_000, 1));
       setTimeout(() => res.socket?.destroy(), 5);
     };
-    const err = await rejection(client(1).download(`${base}/files/abc.png?signature=${TOKEN}`, { maxBytes: 1_000_000 }));
+    const err = await rejection(client(1).download(`${server.base}/files/abc.png?signature=${TOKEN}`, { maxBytes: 1_000_000 }));
     assert.equal(calls, 2, 'a download is idempotent and retried once');
     assert.match(err.message, /files\/abc\.png/);
     assertClean(err);
   });
 
   it('a chunked download whose connection drops before the last chunk: a DingTalkError', async () => {
-    handle = (_req, res) => {
+    server.handle = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/octet-stream' });
       res.write(Buffer.alloc(10_000, 2));
       setTimeout(() => res.socket?.destroy(), 5);
     };
-    const err = await rejection(client().download(`${base}/files/cut.bin`, { maxBytes: 1_000_000 }));
+    const err = await rejection(client().download(`${server.base}/files/cut.bin`, { maxBytes: 1_000_000 }));
     assertClean(err);
   });
 
   it('a session webhook answered with HTML and status 502 (gateway in between): a DingTalkError naming the status', async () => {
-    handle = (_req, res) => {
+    server.handle = (_req, res) => {
       res.writeHead(502, { 'content-type': 'text/html' });
       res.end('<html><title>502 Bad Gateway</title></html>');
     };
-    const api = new OpenApiClient({ clientId: 'dingreliability', clientSecret: SECRET, apiBase: base, maxRetries: 0 });
+    const api = new OpenApiClient({ clientId: 'dingreliability', clientSecret: SECRET, apiBase: server.base, maxRetries: 0 });
     clients.push(api);
-    const err = await rejection(api.postWebhook(`${base}/robot/sendBySession?session=${TOKEN}`, { msgtype: 'text', text: { content: 'x' } }));
+    const err = await rejection(api.postWebhook(`${server.base}/robot/sendBySession?session=${TOKEN}`, { msgtype: 'text', text: { content: 'x' } }));
     assert.match(err.message, /502/);
     assertClean(err);
   });

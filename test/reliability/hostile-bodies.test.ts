@@ -6,47 +6,33 @@
  * purpose: it only tells "linear" from "stuck"; these calls take 50-350 ms, mostly moving 4 MB over loopback.
  */
 import { strict as assert } from 'node:assert';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { updateCard } from '../../src/api/card';
 import { DingTalkError } from '../../src/api/errors';
 import { OpenApiClient } from '../../src/api/http';
-import { rejection } from '../api/helpers';
+import { rejection, startLocalServer, type Handler, type LocalServer } from '../api/helpers';
 
 const MB = 1024 * 1024;
 const BOUND_MS = 2_000;
 const SECRET = 'hostile-bodies-secret-42';
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => void;
-
 const repeat = (unit: string, bytes: number): string => unit.repeat(Math.ceil(bytes / unit.length)).slice(0, bytes);
 
 describe('reliability: hostile error bodies are read in linear time', function () {
   this.timeout(30_000);
-  let server: Server;
-  let base: string;
-  let handle: Handler;
+  let server: LocalServer;
   const clients: OpenApiClient[] = [];
 
   before(async () => {
-    server = createServer((req, res) => {
-      req.resume();
-      req.on('end', () => handle(req, res));
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await startLocalServer();
   });
-  after(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  after(() => server.close());
   afterEach(async () => {
     await Promise.all(clients.splice(0).map((c) => c.close()));
   });
 
   function client(): OpenApiClient {
-    const api = new OpenApiClient({ clientId: 'dinghostile', clientSecret: SECRET, apiBase: base, maxRetries: 0 });
+    const api = new OpenApiClient({ clientId: 'dinghostile', clientSecret: SECRET, apiBase: server.base, maxRetries: 0 });
     clients.push(api);
     return api;
   }
@@ -73,7 +59,7 @@ describe('reliability: hostile error bodies are read in linear time', function (
   ];
   for (const [what, status, body] of shapes) {
     it(`token call answered HTTP ${status} with ${what}: a clear error within ${BOUND_MS} ms`, async () => {
-      handle = page(status, body);
+      server.handle = page(status, body);
       const { err, ms } = await timed(client().getAccessToken());
       assert.match(err.message, new RegExp(`HTTP ${status}.*text/html instead of JSON`));
       assert.ok(err.message.length < 1_000, `the error quotes too much: ${err.message.length} chars`);
@@ -82,14 +68,14 @@ describe('reliability: hostile error bodies are read in linear time', function (
   }
 
   it('still quotes the title of an ordinary error page, and its text when it has no title', async () => {
-    handle = page(502, '<html><head><TITLE lang="en">502 Bad Gateway</TITLE></head><body>upstream down</body></html>');
+    server.handle = page(502, '<html><head><TITLE lang="en">502 Bad Gateway</TITLE></head><body>upstream down</body></html>');
     assert.match((await rejection(client().getAccessToken())).message, /instead of JSON \("502 Bad Gateway"\)/);
-    handle = page(503, '<html><body><h1>Service</h1> <p>Unavailable</p></body></html>');
+    server.handle = page(503, '<html><body><h1>Service</h1> <p>Unavailable</p></body></html>');
     assert.match((await rejection(client().getAccessToken())).message, /instead of JSON \("Service Unavailable"\)/);
   });
 
   it(`a card answer refusing with a 1 MB message of "robot not " repeated: a clear error within ${BOUND_MS} ms`, async () => {
-    handle = (req, res) => {
+    server.handle = (req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       if (req.url?.startsWith('/v1.0/oauth2/accessToken')) return void res.end(JSON.stringify({ accessToken: 'hostile-token', expireIn: 7200 }));
       res.end(JSON.stringify({ success: false, message: repeat('robot not ', MB) }));

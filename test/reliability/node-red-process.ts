@@ -6,11 +6,12 @@
  * Started by `startNodeRedProcess`; answers over IPC. Not a test itself.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nodeRedMain } from '../nodes/runtime';
+import { prepareUserDir, quietSettings } from './user-dir';
 
 const CONFIG_ENV = 'NODE_RED_PROCESS_CONFIG';
 
@@ -30,39 +31,19 @@ interface NodeRedRuntime {
   httpNode: (req: unknown, res: unknown, next?: () => void) => void;
 }
 
-function prepareUserDir(config: ProcessConfig): void {
-  const scope = join(config.userDir, 'node_modules', '@seed-26f52f9c');
-  mkdirSync(scope, { recursive: true });
-  symlinkSync(config.packageRoot, join(scope, 'node-red-dingtalk-stream'), 'dir');
-  writeFileSync(
-    join(config.userDir, 'package.json'),
-    JSON.stringify({ name: 'hostile-userdir', private: true, dependencies: { '@seed-26f52f9c/node-red-dingtalk-stream': '*' } }),
-  );
-  writeFileSync(join(config.userDir, 'flows.json'), JSON.stringify(config.flows));
-  // credentialSecret: false keeps the credentials file plain; the directory is a temp dir removed by the test.
-  writeFileSync(join(config.userDir, 'flows_cred.json'), JSON.stringify(config.credentials));
-}
-
 async function main(): Promise<void> {
   const raw = process.env[CONFIG_ENV];
   if (!raw) throw new Error(`${CONFIG_ENV} is not set: this process is started by startNodeRedProcess()`);
   const config = JSON.parse(raw) as ProcessConfig;
-  prepareUserDir(config);
+  prepareUserDir(config.userDir, config.packageRoot, config.flows, config.credentials);
   // The runtime under test (NODE_RED_PATH, inherited from the test process), on the test process's Node binary.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const RED = require(nodeRedMain) as NodeRedRuntime;
   const server = createServer();
   RED.init(server, {
-    userDir: config.userDir,
-    flowFile: 'flows.json',
-    credentialSecret: false,
+    ...quietSettings(config.userDir),
     httpAdminRoot: '/admin',
     httpNodeRoot: '/',
-    disableEditor: true,
-    uiHost: '127.0.0.1',
-    diagnostics: { enabled: false },
-    runtimeState: { enabled: false },
-    externalModules: { autoInstall: false, palette: { allowInstall: false } },
     logging: { console: { level: 'error', metrics: false, audit: false } },
   });
   server.on('request', (req, res) => {

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SIMULATOR_APP } from '../../src/simulator';
 import { ADMIN_RUNTIME_CONFIG, type AdminRuntimeConfig, type AdminRuntimeReport, type AdminRuntimeUser } from './admin-runtime';
 
 /** The test side of admin-runtime.ts: start it, log in, stop it. Shared by the security suites. */
@@ -17,20 +20,62 @@ export const ADMIN = { username: 'admin', password: 'admin-pass-1' };
 export const VIEWER = { username: 'viewer', password: 'viewer-pass-1' };
 
 /** An admin (every permission) and a read-only viewer, as settings.js would list them. */
-export function runtimeUsers(): AdminRuntimeUser[] {
+function runtimeUsers(): AdminRuntimeUser[] {
   return [
     { username: ADMIN.username, password: bcrypt.hashSync(ADMIN.password, 8), permissions: '*' },
     { username: VIEWER.username, password: bcrypt.hashSync(VIEWER.password, 8), permissions: 'read' },
   ];
 }
 
+export interface RuntimeOptions {
+  /** The API base of the deployed app node `app1` (the simulator's). */
+  apiBase: string;
+  extraNodes?: AdminRuntimeConfig['extraNodes'];
+  extraCredentials?: AdminRuntimeConfig['extraCredentials'];
+  /** Added to the runtime's environment. */
+  env?: Record<string, string>;
+}
+
 export interface RunningRuntime {
   base: string;
+  /** The runtime's user directory (flows.json, flows_cred.json), removed by stop(). */
+  userDir: string;
   stop(): Promise<void>;
 }
 
-/** Starts Node-RED in its own process; `env` is added to its environment. */
-export async function startRuntime(config: AdminRuntimeConfig, env: Record<string, string> = {}): Promise<RunningRuntime> {
+/**
+ * Starts Node-RED in its own process, with adminAuth for ADMIN and VIEWER and an app node `app1` holding the
+ * simulator's app credentials, in a temporary user directory.
+ */
+export async function startRuntime(options: RuntimeOptions): Promise<RunningRuntime> {
+  const userDir = mkdtempSync(join(tmpdir(), 'dingtalk-admin-runtime-'));
+  const config: AdminRuntimeConfig = {
+    userDir,
+    packageRoot: PACKAGE_ROOT,
+    apiBase: options.apiBase,
+    clientId: SIMULATOR_APP.clientId,
+    clientSecret: SIMULATOR_APP.clientSecret,
+    users: runtimeUsers(),
+    extraNodes: options.extraNodes,
+    extraCredentials: options.extraCredentials,
+  };
+  try {
+    const forked = await forkRuntime(config, options.env ?? {});
+    return {
+      base: forked.base,
+      userDir,
+      async stop() {
+        await forked.stop();
+        rmSync(userDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    rmSync(userDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function forkRuntime(config: AdminRuntimeConfig, env: Record<string, string>): Promise<Omit<RunningRuntime, 'userDir'>> {
   const child: ChildProcess = fork(join(__dirname, 'admin-runtime.js'), [], {
     env: { ...process.env, ...env, [ADMIN_RUNTIME_CONFIG]: JSON.stringify(config) },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],

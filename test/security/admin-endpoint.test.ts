@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DingTalkSimulator, SIMULATOR_APP } from '../../src/simulator';
-import { ADMIN, PACKAGE_ROOT, VIEWER, runtimeUsers, startRuntime, tokenFor, type RunningRuntime } from './admin-client';
+import { ADMIN, PACKAGE_ROOT, VIEWER, startRuntime, tokenFor, type RunningRuntime } from './admin-client';
 
 /**
  * The editor's "Test connection" endpoint under a real Node-RED with adminAuth: only a user who may change the
@@ -26,25 +25,15 @@ async function postTest(base: string, body: Record<string, unknown>, token?: str
 describe('admin endpoint "Test connection" under adminAuth', function () {
   let sim: DingTalkSimulator;
   let runtime: RunningRuntime;
-  let userDir: string;
 
   before(async () => {
     sim = new DingTalkSimulator();
     await sim.start();
-    userDir = mkdtempSync(join(tmpdir(), 'dingtalk-admin-auth-'));
-    runtime = await startRuntime({
-      userDir,
-      packageRoot: root,
-      apiBase: sim.apiBase,
-      clientId: SIMULATOR_APP.clientId,
-      clientSecret: SIMULATOR_APP.clientSecret,
-      users: runtimeUsers(),
-    });
+    runtime = await startRuntime({ apiBase: sim.apiBase });
   });
   after(async () => {
     await runtime?.stop();
     await sim?.stop();
-    if (userDir) rmSync(userDir, { recursive: true, force: true });
   });
 
   const dingtalkCalls = (): number => sim.requests.filter((r) => r.path === GATEWAY || r.path === TOKEN).length;

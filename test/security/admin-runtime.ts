@@ -1,13 +1,13 @@
 /**
- * A real Node-RED runtime (require('node-red')) with `adminAuth` on, for the admin-endpoint security test.
+ * A real Node-RED runtime (require('node-red')) with `adminAuth` on, for the security suites.
  * It runs in its own process: the node test helper drives the same Node-RED modules in the mocha process, and two
  * runtimes in one process would share (and reset) one node registry.
  *
- * Started by admin-endpoint.test.ts with its config in ADMIN_RUNTIME_CONFIG; answers over IPC. Not a test itself.
+ * Started by startRuntime() in admin-client.ts with its config in ADMIN_RUNTIME_CONFIG; answers over IPC. Not a test
+ * itself.
  */
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { join } from 'node:path';
+import { prepareUserDir, quietSettings } from '../reliability/user-dir';
 
 export const ADMIN_RUNTIME_CONFIG = 'ADMIN_RUNTIME_CONFIG';
 
@@ -43,45 +43,30 @@ function tell(report: AdminRuntimeReport): void {
   process.send?.(report);
 }
 
-/** The package installed into the user directory the way a user would have it, plus one deployed app node. */
-function prepareUserDir(config: AdminRuntimeConfig): void {
-  const scope = join(config.userDir, 'node_modules', '@seed-26f52f9c');
-  mkdirSync(scope, { recursive: true });
-  symlinkSync(config.packageRoot, join(scope, 'node-red-dingtalk-stream'), 'dir');
-  writeFileSync(
-    join(config.userDir, 'package.json'),
-    JSON.stringify({ name: 'admin-auth-userdir', private: true, dependencies: { '@seed-26f52f9c/node-red-dingtalk-stream': '*' } }),
-  );
+/** The package installed into the user directory, plus one deployed app node. */
+function prepareAppUserDir(config: AdminRuntimeConfig): void {
   const flows = [
     { id: 'tab1', type: 'tab', label: 'security' },
     { id: 'app1', type: 'dingtalk-stream-app', name: 'sim', apiBase: config.apiBase, robotCode: '', proxy: '' },
     ...(config.extraNodes ?? []),
   ];
-  writeFileSync(join(config.userDir, 'flows.json'), JSON.stringify(flows));
-  // credentialSecret: false keeps the credentials file plain; the directory is a temp dir removed by the test.
-  writeFileSync(join(config.userDir, 'flows_cred.json'), JSON.stringify({ app1: { clientId: config.clientId, clientSecret: config.clientSecret }, ...config.extraCredentials }));
+  const credentials = { app1: { clientId: config.clientId, clientSecret: config.clientSecret }, ...config.extraCredentials };
+  prepareUserDir(config.userDir, config.packageRoot, flows, credentials);
 }
 
 async function main(): Promise<void> {
   const raw = process.env[ADMIN_RUNTIME_CONFIG];
-  if (!raw) throw new Error(`${ADMIN_RUNTIME_CONFIG} is not set: this process is started by admin-endpoint.test.ts`);
+  if (!raw) throw new Error(`${ADMIN_RUNTIME_CONFIG} is not set: this process is started by startRuntime() in admin-client.ts`);
   const config = JSON.parse(raw) as AdminRuntimeConfig;
-  prepareUserDir(config);
+  prepareAppUserDir(config);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const RED = require('node-red') as NodeRedRuntime;
   const server = createServer();
   RED.init(server, {
-    userDir: config.userDir,
-    flowFile: 'flows.json',
-    credentialSecret: false,
+    ...quietSettings(config.userDir),
     httpAdminRoot: '/',
     httpNodeRoot: false,
-    disableEditor: true,
-    uiHost: '127.0.0.1',
     adminAuth: { type: 'credentials', users: config.users },
-    diagnostics: { enabled: false },
-    runtimeState: { enabled: false },
-    externalModules: { autoInstall: false, palette: { allowInstall: false } },
     logging: { console: { level: 'off', metrics: false, audit: false } },
   });
   server.on('request', RED.httpAdmin);

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DingTalkSimulator, SIMULATOR_APP } from '../../src/simulator';
 import { startConnectProxy, type ConnectProxy } from '../nodes/connect-proxy';
-import { ADMIN, PACKAGE_ROOT, VIEWER, runtimeUsers, startRuntime, tokenFor, type RunningRuntime } from './admin-client';
+import { ADMIN, VIEWER, startRuntime, tokenFor, type RunningRuntime } from './admin-client';
 import { startForeignHost, type ForeignHost } from './foreign-host';
 
 /**
@@ -20,22 +19,13 @@ describe('proxy login under adminAuth: stored as a credential, hidden from read-
   let proxy: ConnectProxy;
   let foreign: ForeignHost;
   let runtime: RunningRuntime;
-  let userDir: string;
 
   before(async () => {
     sim = new DingTalkSimulator();
     await sim.start();
     proxy = await startConnectProxy(LOGIN);
     foreign = await startForeignHost();
-    userDir = mkdtempSync(join(tmpdir(), 'dingtalk-proxy-creds-'));
-    runtime = await startRuntime({
-      userDir,
-      packageRoot: PACKAGE_ROOT,
-      apiBase: sim.apiBase,
-      clientId: SIMULATOR_APP.clientId,
-      clientSecret: SIMULATOR_APP.clientSecret,
-      users: runtimeUsers(),
-    });
+    runtime = await startRuntime({ apiBase: sim.apiBase });
     // What the editor sends on deploy: the login in the node's credentials, the Proxy field without it.
     const admin = await tokenFor(runtime.base, ADMIN, '*');
     const flows = [
@@ -63,7 +53,6 @@ describe('proxy login under adminAuth: stored as a credential, hidden from read-
     await foreign?.close();
     await proxy?.close();
     await sim?.stop();
-    if (userDir) rmSync(userDir, { recursive: true, force: true });
   });
 
   it('reaches DingTalk through the proxy with the stored login', async () => {
@@ -83,7 +72,7 @@ describe('proxy login under adminAuth: stored as a credential, hidden from read-
     const creds = await fetch(`${runtime.base}/credentials/dingtalk-stream-app/app1`, { headers: { authorization: `Bearer ${viewer}` } });
     const credsText = await creds.text();
     assert.ok(!credsText.includes(LOGIN.password), credsText);
-    assert.ok(!readFileSync(join(userDir, 'flows.json'), 'utf8').includes(LOGIN.password), 'flows.json holds no proxy password');
+    assert.ok(!readFileSync(join(runtime.userDir, 'flows.json'), 'utf8').includes(LOGIN.password), 'flows.json holds no proxy password');
   });
 
   it('"Test connection" sends the saved proxy password only to the proxy it was saved with', async () => {

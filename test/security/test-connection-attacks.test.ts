@@ -1,9 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DingTalkSimulator, SIMULATOR_APP } from '../../src/simulator';
-import { ADMIN, PACKAGE_ROOT, runtimeUsers, startRuntime, tokenFor, type RunningRuntime } from './admin-client';
+import { ADMIN, startRuntime, tokenFor, type RunningRuntime } from './admin-client';
 import { startForeignHost, type ForeignHost } from './foreign-host';
 
 /**
@@ -24,35 +21,25 @@ describe('"Test connection": the attacks of the review, through the real admin e
   let sim: DingTalkSimulator;
   let foreign: ForeignHost;
   let runtime: RunningRuntime;
-  let userDir: string;
   let token: string;
 
   before(async () => {
     sim = new DingTalkSimulator();
     await sim.start();
     foreign = await startForeignHost();
-    userDir = mkdtempSync(join(tmpdir(), 'dingtalk-test-attacks-'));
-    runtime = await startRuntime(
-      {
-        userDir,
-        packageRoot: PACKAGE_ROOT,
-        apiBase: sim.apiBase,
-        clientId: SIMULATOR_APP.clientId,
-        clientSecret: SIMULATOR_APP.clientSecret,
-        users: runtimeUsers(),
-        // Any node can hold credentials named clientId / clientSecret; this one even has an API base property.
-        extraNodes: [{ id: 'other1', type: 'comment', z: 'tab1', name: 'not an app', info: '', apiBase: foreign.url }],
-        extraCredentials: { other1: { clientId: 'dingother', clientSecret: OTHER_SECRET } },
-      },
-      { RT_DB_PASSWORD: DB_PASSWORD },
-    );
+    runtime = await startRuntime({
+      apiBase: sim.apiBase,
+      // Any node can hold credentials named clientId / clientSecret; this one even has an API base property.
+      extraNodes: [{ id: 'other1', type: 'comment', z: 'tab1', name: 'not an app', info: '', apiBase: foreign.url }],
+      extraCredentials: { other1: { clientId: 'dingother', clientSecret: OTHER_SECRET } },
+      env: { RT_DB_PASSWORD: DB_PASSWORD },
+    });
     token = await tokenFor(runtime.base, ADMIN, '*');
   });
   after(async () => {
     await runtime?.stop();
     await foreign?.close();
     await sim?.stop();
-    if (userDir) rmSync(userDir, { recursive: true, force: true });
   });
   beforeEach(() => {
     foreign.received.length = 0;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { FrameRouter, type AckTarget } from '../../src/stream/router';
 import type { StreamStats } from '../../src/stream/types';
 import { systemClock } from '../../src/util/runtime';
-import { Harness, ackData, deferred, waitForState } from './helpers';
+import { Harness, ackData, connectWithHeldEvents, deferred } from './helpers';
 
 interface FakeSocket extends AckTarget {
   name: string;
@@ -72,23 +72,15 @@ describe('stream client: a replaced socket stays open for the acks it holds', ()
   it('on a subscription change, keeps the old socket until its held event ack is out, then closes it', async () => {
     await h.start();
     // A drain timeout far beyond the test: only the settled ack may close the old socket.
-    const client = h.client({ timing: { drainTimeoutMs: 60_000 } });
-    const gate = deferred();
-    const started = deferred();
-    client.onEvent(async () => {
-      started.resolve();
-      await gate.promise;
-    });
-    client.start();
-    await waitForState(client, 'connected');
+    const { client, started, release } = await connectWithHeldEvents(h, { timing: { drainTimeoutMs: 60_000 } });
     const first = h.sim.connections[0]!;
     const push = h.sim.event('user_add_org', { userId: ['u1'] });
-    await started.promise;
+    await started;
     client.onRobotMessage(() => undefined);
     const second = await h.sim.waitForConnection(2);
     await h.sim.robotMessage({ text: 'on the new socket' }).acked;
     assert.equal(first.open, true, 'the replaced socket still holds an ack');
-    gate.resolve();
+    release();
     const ack = await push.acked;
     assert.equal(ack.connectionId, first.id);
     assert.deepEqual(ackData(ack.ack), { status: 'SUCCESS', message: 'success' });

@@ -108,6 +108,26 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
   return { promise, resolve };
 }
 
+/**
+ * A started, connected client whose event callback holds every event until `release()`: its ack stays owed while the
+ * test moves the connection. `started` resolves once an event has reached the callback.
+ */
+export async function connectWithHeldEvents(
+  h: Harness,
+  options: Partial<StreamClientOptions> = {},
+): Promise<{ client: StreamClient; started: Promise<void>; release(): void }> {
+  const client = h.client(options);
+  const gate = deferred();
+  const started = deferred();
+  client.onEvent(async () => {
+    started.resolve();
+    await gate.promise;
+  });
+  client.start();
+  await waitForState(client, 'connected');
+  return { client, started: started.promise, release: () => gate.resolve() };
+}
+
 export function ackData(ack: unknown): unknown {
   return JSON.parse((ack as { data: string }).data);
 }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { Harness, ackData, deferred, waitForState } from './helpers';
+import { Harness, ackData, connectWithHeldEvents, waitForState } from './helpers';
 
 describe('stream client: reconnects and rotation', () => {
   let h: Harness;
@@ -70,22 +70,14 @@ describe('stream client: reconnects and rotation', () => {
 
   it('acks a frame that arrived on the draining socket on that same socket', async () => {
     await h.start({ drainMs: 2_000 });
-    const client = h.client({ timing: { drainTimeoutMs: 3_000 } });
-    const gate = deferred();
-    const started = deferred();
-    client.onEvent(async () => {
-      started.resolve();
-      await gate.promise;
-    });
-    client.start();
-    await waitForState(client, 'connected');
+    const { client, started, release } = await connectWithHeldEvents(h, { timing: { drainTimeoutMs: 3_000 } });
     const push = h.sim.event('user_add_org', { userId: ['u1'] });
-    await started.promise;
+    await started;
     const first = h.sim.connections[0]!;
     h.sim.disconnect(first.id);
     await h.sim.waitForConnection(2);
     await waitForState(client, 'connected');
-    gate.resolve();
+    release();
     const ack = await push.acked;
     assert.equal(ack.valid, true);
     assert.equal(ack.connectionId, first.id);

@@ -5,8 +5,7 @@
  *
  * Started by run.ts with `--expose-gc`; not meant to be run by hand.
  */
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { prepareUserDir, quietSettings } from '../user-dir';
 import { soakFlow } from './flow';
 import { SUT_CONFIG_ENV, type ProbeKind, type RunnerToSut, type SutConfig, type SutToRunner } from './protocol';
 
@@ -62,35 +61,17 @@ const probe = {
   },
 };
 
-function prepareUserDir(config: SutConfig): void {
-  const modules = join(config.userDir, 'node_modules', '@seed-26f52f9c');
-  mkdirSync(modules, { recursive: true });
-  symlinkSync(config.packageRoot, join(modules, 'node-red-dingtalk-stream'), 'dir');
-  writeFileSync(join(config.userDir, 'package.json'), JSON.stringify({ name: 'soak-userdir', private: true, dependencies: { '@seed-26f52f9c/node-red-dingtalk-stream': '*' } }));
-  const flow = soakFlow(config.apiBase);
-  writeFileSync(join(config.userDir, 'flows.json'), JSON.stringify(flow));
-  // credentialSecret: false keeps the credentials file plain; it lives in a temp dir removed after the run.
-  writeFileSync(join(config.userDir, 'flows_cred.json'), JSON.stringify({ app: { clientId: config.clientId, clientSecret: config.clientSecret } }));
-}
-
 async function main(): Promise<void> {
   const raw = process.env[SUT_CONFIG_ENV];
   if (!raw) throw new Error(`${SUT_CONFIG_ENV} is not set: start the soak with npm run soak`);
   const config = JSON.parse(raw) as SutConfig;
-  prepareUserDir(config);
+  prepareUserDir(config.userDir, config.packageRoot, soakFlow(config.apiBase), { app: { clientId: config.clientId, clientSecret: config.clientSecret } });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const RED = require('node-red') as NodeRedRuntime;
   RED.init({
-    userDir: config.userDir,
-    flowFile: 'flows.json',
-    credentialSecret: false,
+    ...quietSettings(config.userDir),
     httpAdminRoot: false,
     httpNodeRoot: false,
-    disableEditor: true,
-    uiHost: '127.0.0.1',
-    diagnostics: { enabled: false },
-    runtimeState: { enabled: false },
-    externalModules: { autoInstall: false, palette: { allowInstall: false } },
     functionGlobalContext: { soak: probe },
     dingtalkStreamAppTiming: config.timing,
     logging: {
