@@ -34,10 +34,29 @@ serve({
       { id: 'tab1', type: 'tab', label: 'echo bot' },
       { id: 'app1', type: 'dingtalk-stream-app', name: 'bench', apiBase: args.apiBase, robotCode: '', proxy: '' },
       {
-        id: 'in1', z: 'tab1', type: 'dingtalk-robot-in', name: '', app: 'app1',
-        chat: 'both', msgtypes: '', keyword: '', keywordMode: 'contains', wires: [['reply1']],
+        id: 'in1',
+        z: 'tab1',
+        type: 'dingtalk-robot-in',
+        name: '',
+        app: 'app1',
+        chat: 'both',
+        msgtypes: '',
+        keyword: '',
+        keywordMode: 'contains',
+        wires: [['reply1']],
       },
-      { id: 'reply1', z: 'tab1', type: 'dingtalk-reply', name: '', app: 'app1', msgType: 'text', title: '', atSender: false, fallbackToApi: false, wires: [[]] },
+      {
+        id: 'reply1',
+        z: 'tab1',
+        type: 'dingtalk-reply',
+        name: '',
+        app: 'app1',
+        msgType: 'text',
+        title: '',
+        atSender: false,
+        fallbackToApi: false,
+        wires: [[]],
+      },
     ];
     writeFileSync(join(userDir, 'flows.json'), JSON.stringify(flow));
     writeFileSync(join(userDir, 'flows_cred.json'), JSON.stringify({ app1: { clientId: args.clientId, clientSecret: args.clientSecret } }));

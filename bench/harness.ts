@@ -36,12 +36,20 @@ export async function startClient(
   kind: ClientKind,
   opts: { trackMsgIds?: boolean; cpuProfDir?: string; label?: string } = {},
 ): Promise<ClientHandle> {
-  const execArgv = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`, `--cpu-prof-name=${kind}-${opts.label ?? 'run'}-${Date.now()}.cpuprofile`] : [];
+  const execArgv = opts.cpuProfDir
+    ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`, `--cpu-prof-name=${kind}-${opts.label ?? 'run'}-${Date.now()}.cpuprofile`]
+    : [];
   // Extra node flags for the client under test only (e.g. `--trace-gc`, whose lines go to the runner's stderr).
   execArgv.push(...(process.env['BENCH_CLIENT_NODE_ARGS'] ?? '').split(' ').filter((a) => a !== ''));
   const rpc = ChildRpc.start(`client-${kind}`, 'client-stream.js', { execArgv });
   const app = sim.apps[0]!;
-  const args: ConnectArgs = { kind, apiBase: sim.apiBase, clientId: app.clientId, clientSecret: app.clientSecret, trackMsgIds: opts.trackMsgIds ?? false };
+  const args: ConnectArgs = {
+    kind,
+    apiBase: sim.apiBase,
+    clientId: app.clientId,
+    clientSecret: app.clientSecret,
+    trackMsgIds: opts.trackMsgIds ?? false,
+  };
   await rpc.call('connect', args);
   await sim.rpc.call('waitOpen', { count: 1, clientId: app.clientId, timeoutMs: 30_000 });
   return { rpc, report: () => rpc.call<ClientReport>('report') };

@@ -30,8 +30,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   const config = loadConfig();
   // bench/ in the source tree (dist/bench/run.js -> ../../bench); a quick smoke run must not replace the real results.
-  const outDir =
-    process.env['BENCH_OUT_DIR'] ?? (config.quick ? join(tmpdir(), 'dingtalk-bench-quick') : join(__dirname, '..', '..', 'bench'));
+  const outDir = process.env['BENCH_OUT_DIR'] ?? (config.quick ? join(tmpdir(), 'dingtalk-bench-quick') : join(__dirname, '..', '..', 'bench'));
   const probe = ChildRpc.start('simulator', 'sim-driver.js');
   const { text, frameBytes } = await probe.call<{ text: string; frameBytes: number }>('text', { frameBytes: config.s1.frameBytes });
   await probe.stop();
@@ -49,12 +48,12 @@ async function main(): Promise<void> {
     reconnect: [],
     notes: [
       'Scenario 2 is ours only: the official SDK ships no Node-RED nodes (its users write that glue themselves).',
-      'At W = 64 the ack latency is bounded below by the window itself (Little\'s law: mean latency = W / throughput, ' +
+      "At W = 64 the ack latency is bounded below by the window itself (Little's law: mean latency = W / throughput, " +
         'e.g. 64 / 30,000 frames/s = 2.1 ms), so p99 < 5 ms needs > ~13,000 frames/s sustained with no pause longer than a few ms ' +
         '(GC, the other process on the same 2 cores).',
-      'Our client\'s peak RSS is set at start-up, not by the frames: a connected, idle client peaks at ~105 MB vs ~73 MB for the ' +
+      "Our client's peak RSS is set at start-up, not by the frames: a connected, idle client peaks at ~105 MB vs ~73 MB for the " +
         'official SDK, and settles back to the same ~72 MB (scenario 4). The transient (~+35 MB within 300 ms of the first request) ' +
-        'comes from undici\'s first HTTP request (the gateway call); axios over node:http has none.',
+        "comes from undici's first HTTP request (the gateway call); axios over node:http has none.",
       'Node-RED CPU per message falls with load (fixed per-wake-up costs while messages flow); see bench/README.md, "Scenario 2".',
       'Why targets are missed and what to change: bench/README.md, section "Findings".',
     ],

@@ -76,7 +76,9 @@ export async function runMemory(config: BenchConfig, log: (line: string) => void
         row.heapPerExtraAppMb = round((med(count, 'heapUsedMb') - med(base, 'heapUsedMb')) / (count - base), 3);
       }
       rows[kind].push(row);
-      log(`  S4 ${kind} ${count} app(s): RSS ${row.rssMb} MB, heap ${row.heapUsedMb} MB${row.rssPerExtraAppMb !== undefined ? `, per extra app RSS ${row.rssPerExtraAppMb} MB heap ${row.heapPerExtraAppMb} MB` : ''}`);
+      log(
+        `  S4 ${kind} ${count} app(s): RSS ${row.rssMb} MB, heap ${row.heapUsedMb} MB${row.rssPerExtraAppMb !== undefined ? `, per extra app RSS ${row.rssPerExtraAppMb} MB heap ${row.heapPerExtraAppMb} MB` : ''}`,
+      );
     }
   }
   return { rows, samples };

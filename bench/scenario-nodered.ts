@@ -80,7 +80,9 @@ export async function runNodeRed(config: BenchConfig, text: string, log: (line: 
     peakRssMb.push(run.peakRssMb);
     for (const [label, load] of run.loads) {
       byLabel.set(label, [...(byLabel.get(label) ?? []), load]);
-      log(`  S2 run ${r + 1} ${label}: ${load.repliesPerSec} replies/s, reply p50 ${load.replyP50Ms} p99 ${load.replyP99Ms} ms, missing ${load.missing}, ${load.cpuMsPer1000} CPU ms/1000`);
+      log(
+        `  S2 run ${r + 1} ${label}: ${load.repliesPerSec} replies/s, reply p50 ${load.replyP50Ms} p99 ${load.replyP99Ms} ms, missing ${load.missing}, ${load.cpuMsPer1000} CPU ms/1000`,
+      );
     }
   }
   return { loads: [...byLabel].map(([label, runs]) => ({ label, runs, median: medianOfRuns(runs) })), peakRssMb };

@@ -80,7 +80,9 @@ export async function runThroughput(
     for (const kind of order) {
       const run = await measureThroughputOnce(kind, { n, window, text, warmup, cpuProfDir: config.cpuProfDir });
       runs[kind].push(run);
-      log(`  S1 W=${window} run ${r + 1} ${kind}: ${run.framesPerSec} frames/s, ack p50 ${run.ackP50Ms} p99 ${run.ackP99Ms} ms, ${run.cpuMsPer1000} CPU ms/1000, peak RSS ${run.peakRssMb} MB, acked once ${run.ackedOnce}/${n}`);
+      log(
+        `  S1 W=${window} run ${r + 1} ${kind}: ${run.framesPerSec} frames/s, ack p50 ${run.ackP50Ms} p99 ${run.ackP99Ms} ms, ${run.cpuMsPer1000} CPU ms/1000, peak RSS ${run.peakRssMb} MB, acked once ${run.ackedOnce}/${n}`,
+      );
     }
   }
   return { window, n, runs, median: { ours: medianOfRuns(runs.ours), official: medianOfRuns(runs.official) } };

@@ -156,7 +156,12 @@ async function buildFloodFrames(n: number, text: string, connectionId: string): 
   const templates: Array<{ frame: StreamFrame; data: Record<string, unknown> }> = [];
   try {
     for (let i = 0; i < 32; i++) {
-      const handle = probe.robotMessage({ text, conversationType: i % 4 === 0 ? '1' : '2', senderNick: `用户${i}`, senderStaffId: `0${16650000698 + i}` });
+      const handle = probe.robotMessage({
+        text,
+        conversationType: i % 4 === 0 ? '1' : '2',
+        senderNick: `用户${i}`,
+        senderStaffId: `0${16650000698 + i}`,
+      });
       templates.push({ frame: handle.frame, data: handle.data as Record<string, unknown> });
     }
   } finally {
@@ -199,7 +204,7 @@ async function flood(args: FloodArgs): Promise<FloodResult> {
   if (!conn) throw new Error('flood: no open connection');
   const { frames, messageIds } = await buildFloodFrames(args.n, args.text, conn.id);
   const index = new Map<string, number>();
-  messageIds.forEach((id, i) => index.set(id, i));
+  for (const [i, id] of messageIds.entries()) index.set(id, i);
   const sentAt = new Float64Array(args.n);
   const ackCount = new Uint8Array(args.n);
   const latencies = new Float64Array(args.n);

@@ -13,29 +13,37 @@ export = function (RED: NodeAPI): void {
 
     node.on(
       'input',
-      guardInput(RED, node, (msg, send, done) => {
-        const responder = msg['_dingtalkCard'];
-        if (!isCardResponder(responder)) {
-          done(new Error(RED._('dingtalk-card-response.errors.noCallback')));
-          return;
-        }
-        // msg._dingtalkCard travels with the msg, so a flow may have changed it: only a string is a userId.
-        const clickingUserId = typeof responder.userId === 'string' ? responder.userId : undefined;
-        const parsed = parseCardAnswer(msg.payload, clickingUserId);
-        if (!parsed.ok) {
-          const text = parsed.privateData
-            ? RED._('dingtalk-card-response.errors.privateData', { users: parsed.privateData.users, userId: parsed.privateData.clickingUserId ?? '?' })
-            : RED._('dingtalk-card-response.errors.invalidAnswer', { reason: parsed.reason });
-          done(new Error(text));
-          return;
-        }
-        if (!responder.respond(parsed.answer)) {
-          done(new Error(RED._('dingtalk-card-response.errors.tooLate', { messageId: responder.messageId })));
-          return;
-        }
-        send(msg);
-        done();
-      }, t),
+      guardInput(
+        RED,
+        node,
+        (msg, send, done) => {
+          const responder = msg['_dingtalkCard'];
+          if (!isCardResponder(responder)) {
+            done(new Error(RED._('dingtalk-card-response.errors.noCallback')));
+            return;
+          }
+          // msg._dingtalkCard travels with the msg, so a flow may have changed it: only a string is a userId.
+          const clickingUserId = typeof responder.userId === 'string' ? responder.userId : undefined;
+          const parsed = parseCardAnswer(msg.payload, clickingUserId);
+          if (!parsed.ok) {
+            const text = parsed.privateData
+              ? RED._('dingtalk-card-response.errors.privateData', {
+                  users: parsed.privateData.users,
+                  userId: parsed.privateData.clickingUserId ?? '?',
+                })
+              : RED._('dingtalk-card-response.errors.invalidAnswer', { reason: parsed.reason });
+            done(new Error(text));
+            return;
+          }
+          if (!responder.respond(parsed.answer)) {
+            done(new Error(RED._('dingtalk-card-response.errors.tooLate', { messageId: responder.messageId })));
+            return;
+          }
+          send(msg);
+          done();
+        },
+        t,
+      ),
     );
   }
 

@@ -84,7 +84,12 @@ export = function (RED: NodeAPI): void {
     const sessions = new CardSessions({
       idleMs,
       onIdle: guardCallback(node, 'finishing an idle card stream', (id: string, session: CardSession) => {
-        node.warn(t('warn.idle', 'No chunk for __seconds__ s on card __outTrackId__: finishing the stream.', { seconds: String(idleMs / 1000), outTrackId: id }));
+        node.warn(
+          t('warn.idle', 'No chunk for __seconds__ s on card __outTrackId__: finishing the stream.', {
+            seconds: String(idleMs / 1000),
+            outTrackId: id,
+          }),
+        );
         session.streamer.finish().catch((err: unknown) => node.warn(runner.userError(err).message));
       }),
     });
@@ -129,16 +134,25 @@ export = function (RED: NodeAPI): void {
       const chunk = streamChunk(msg);
       const session = sessionFor(app, id);
       // Every update resends the whole text (isFull), so the total is capped, not only each chunk.
-      const total = session.streamer.text.length + (chunk.kind === 'fail' ? 0 : chunk.text?.length ?? 0);
+      const total = session.streamer.text.length + (chunk.kind === 'fail' ? 0 : (chunk.text?.length ?? 0));
       if (total > INPUT_LIMITS.streamTextChars) {
-        throw sizeError('msg.payload', total, INPUT_LIMITS.streamTextChars, 'characters', 'That is the whole text streamed into this card; finish it (msg.complete) and continue in a new card.');
+        throw sizeError(
+          'msg.payload',
+          total,
+          INPUT_LIMITS.streamTextChars,
+          'characters',
+          'That is the whole text streamed into this card; finish it (msg.complete) and continue in a new card.',
+        );
       }
       if (chunk.kind === 'append') {
         if (chunk.text) session.streamer.append(chunk.text);
         sessions.touch(id);
         const failure = session.takeFailure();
         if (failure) throw failure;
-        return { noOutput: true, status: session.streamer.truncated ? partialStatus(t('status.truncated', 'card full: text cut short')) : streamingStatus() };
+        return {
+          noOutput: true,
+          status: session.streamer.truncated ? partialStatus(t('status.truncated', 'card full: text cut short')) : streamingStatus(),
+        };
       }
       sessions.end(id);
       if (chunk.kind === 'finish') {

@@ -1,11 +1,5 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import {
-  compileRobotFilter,
-  messageText,
-  robotMessageToMsg,
-  type ChatFilter,
-  type KeywordMode,
-} from '../src/msg/inbound-robot';
+import { compileRobotFilter, messageText, robotMessageToMsg, type ChatFilter, type KeywordMode } from '../src/msg/inbound-robot';
 import { configErrorStatus } from './shared/status';
 import { attachTrigger } from './shared/trigger';
 

@@ -310,7 +310,10 @@ export = function (RED: NodeAPI): void {
       const work: Promise<void>[] = [];
       if (!streamStillNeeded) work.push(closeStream());
       if (users.size === 0) work.push(closeApi());
-      Promise.all(work).then(() => done(), () => done());
+      Promise.all(work).then(
+        () => done(),
+        () => done(),
+      );
       if (users.size === 0) lastUserGone?.();
     };
 
@@ -343,41 +346,45 @@ export = function (RED: NodeAPI): void {
    * placeholder and is taken from the saved credentials of the app being edited, but only for where that app sends
    * it (src/app-config/test-request.ts). Answers never echo a secret, nor what a server other than DingTalk answered.
    */
-  RED.httpAdmin.post(
-    '/dingtalk-stream-app/test',
-    RED.auth.needsPermission('dingtalk-stream-app.write'),
-    (req: Request, res: Response) => {
-      // A form post needs no CORS preflight, so any web page could send one to an editor without adminAuth.
-      if (!req.is('application/json')) {
-        res.status(415).json({ ok: false, checks: [], error: 'Test connection accepts only JSON requests (Content-Type: application/json), as the editor sends them.' });
-        return;
-      }
-      const parsed = TestRequestSchema.safeParse(req.body ?? {});
-      if (!parsed.success) {
-        res.status(400).json({ ok: false, checks: [], error: 'Bad request: expected JSON { id?, clientId, clientSecret, apiBase?, proxy?, proxyUser?, proxyPassword? }.' });
-        return;
-      }
-      const body = parsed.data;
-      const found = savedApp(body.id);
-      if (found.kind === 'other') {
-        res.status(400).json({
-          ok: false,
-          checks: [],
-          error: `Node ${body.id} is not a DingTalk app configuration (${APP_NODE_TYPE}): Test connection uses no credentials of other nodes.`,
-        });
-        return;
-      }
-      const plan = planConnectionTest(body, found.kind === 'app' ? found.saved : undefined);
-      if (!plan.ok) {
-        res.status(400).json({ ok: false, checks: [], error: plan.error });
-        return;
-      }
-      testConnection(plan.input).then(
-        (result) => res.json(result),
-        () => res.status(500).json({ ok: false, checks: [] }),
-      );
-    },
-  );
+  RED.httpAdmin.post('/dingtalk-stream-app/test', RED.auth.needsPermission('dingtalk-stream-app.write'), (req: Request, res: Response) => {
+    // A form post needs no CORS preflight, so any web page could send one to an editor without adminAuth.
+    if (!req.is('application/json')) {
+      res.status(415).json({
+        ok: false,
+        checks: [],
+        error: 'Test connection accepts only JSON requests (Content-Type: application/json), as the editor sends them.',
+      });
+      return;
+    }
+    const parsed = TestRequestSchema.safeParse(req.body ?? {});
+    if (!parsed.success) {
+      res.status(400).json({
+        ok: false,
+        checks: [],
+        error: 'Bad request: expected JSON { id?, clientId, clientSecret, apiBase?, proxy?, proxyUser?, proxyPassword? }.',
+      });
+      return;
+    }
+    const body = parsed.data;
+    const found = savedApp(body.id);
+    if (found.kind === 'other') {
+      res.status(400).json({
+        ok: false,
+        checks: [],
+        error: `Node ${body.id} is not a DingTalk app configuration (${APP_NODE_TYPE}): Test connection uses no credentials of other nodes.`,
+      });
+      return;
+    }
+    const plan = planConnectionTest(body, found.kind === 'app' ? found.saved : undefined);
+    if (!plan.ok) {
+      res.status(400).json({ ok: false, checks: [], error: plan.error });
+      return;
+    }
+    testConnection(plan.input).then(
+      (result) => res.json(result),
+      () => res.status(500).json({ ok: false, checks: [] }),
+    );
+  });
 
   type Lookup = { kind: 'none' } | { kind: 'other' } | { kind: 'app'; saved: SavedApp };
 

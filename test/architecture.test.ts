@@ -32,7 +32,11 @@ function importsOf(file: string): Import[] {
   const out: Import[] = [];
   for (const match of text.matchAll(SPECIFIER)) {
     const spec = (match[1] ?? match[2] ?? match[3])!;
-    const target = spec.startsWith('.') ? relative(REPO, resolve(REPO, dirname(file), spec)).split(sep).join('/') : undefined;
+    const target = spec.startsWith('.')
+      ? relative(REPO, resolve(REPO, dirname(file), spec))
+          .split(sep)
+          .join('/')
+      : undefined;
     out.push({ spec, target });
   }
   return out;
@@ -56,8 +60,14 @@ const NETWORK_MODULES = new Set(['undici', 'ws', 'http', 'https', 'net', 'tls', 
 describe('architecture (docs/ARCHITECTURE.md)', () => {
   it('finds the imports it checks', () => {
     const client = FILES.find((f) => f.file === 'src/stream/client.ts');
-    assert.ok(client?.imports.some((imp) => imp.target === 'src/stream/router'), 'src/stream/client.ts imports ./router');
-    assert.ok(client?.imports.some((imp) => imp.spec === 'undici'), 'src/stream/client.ts imports undici');
+    assert.ok(
+      client?.imports.some((imp) => imp.target === 'src/stream/router'),
+      'src/stream/client.ts imports ./router',
+    );
+    assert.ok(
+      client?.imports.some((imp) => imp.spec === 'undici'),
+      'src/stream/client.ts imports undici',
+    );
   });
 
   it('nothing in src/ imports Node-RED or nodes/ (src/tools/ may start Node-RED)', () => {
@@ -66,14 +76,29 @@ describe('architecture (docs/ARCHITECTURE.md)', () => {
   });
 
   it('src/stream/ and src/api/ do not import each other', () => {
-    assert.deepEqual(violations('src/stream', (imp) => imp.target !== undefined && inside(imp.target, 'src/api')), []);
-    assert.deepEqual(violations('src/api', (imp) => imp.target !== undefined && inside(imp.target, 'src/stream')), []);
+    assert.deepEqual(
+      violations('src/stream', (imp) => imp.target !== undefined && inside(imp.target, 'src/api')),
+      [],
+    );
+    assert.deepEqual(
+      violations('src/api', (imp) => imp.target !== undefined && inside(imp.target, 'src/stream')),
+      [],
+    );
   });
 
   it('src/util/ imports nothing else from the package; src/errors.ts and src/contract.ts import nothing of it', () => {
-    assert.deepEqual(violations('src/util', (imp) => imp.target !== undefined && !inside(imp.target, 'src/util')), []);
-    assert.deepEqual(violations('src/errors.ts', (imp) => imp.target !== undefined), []);
-    assert.deepEqual(violations('src/contract.ts', (imp) => imp.target !== undefined), []);
+    assert.deepEqual(
+      violations('src/util', (imp) => imp.target !== undefined && !inside(imp.target, 'src/util')),
+      [],
+    );
+    assert.deepEqual(
+      violations('src/errors.ts', (imp) => imp.target !== undefined),
+      [],
+    );
+    assert.deepEqual(
+      violations('src/contract.ts', (imp) => imp.target !== undefined),
+      [],
+    );
   });
 
   it('src/simulator/ imports only itself, src/contract.ts and src/util/; only src/tools/ imports it', () => {
@@ -85,7 +110,10 @@ describe('architecture (docs/ARCHITECTURE.md)', () => {
   });
 
   it('src/msg/ makes no network call', () => {
-    assert.deepEqual(violations('src/msg', (imp) => NETWORK_MODULES.has(imp.spec)), []);
+    assert.deepEqual(
+      violations('src/msg', (imp) => NETWORK_MODULES.has(imp.spec)),
+      [],
+    );
   });
 
   it('every path docs/ARCHITECTURE.md names exists', () => {

@@ -77,13 +77,30 @@ describe('the contract table (src/contract.ts): client and simulator keep the sa
 
     const before = sim.requests.filter((r) => r.path === BATCH_SEND).length;
     await sendToUsers(api, { ...send, userIds: users(max + 1) });
-    const calls = sim.requests.filter((r) => r.path === BATCH_SEND).slice(before).map((r) => (r.body as { userIds: string[] }).userIds.length);
+    const calls = sim.requests
+      .filter((r) => r.path === BATCH_SEND)
+      .slice(before)
+      .map((r) => (r.body as { userIds: string[] }).userIds.length);
     assert.deepEqual(calls, [max, 1]);
   });
 
   it(`cardStreamContentBytes (${DINGTALK.cardStreamContentBytes}) and cardStreamAppendBytes (${DINGTALK.cardStreamAppendBytes}): the simulator refuses more, the client never sends more`, async () => {
-    const { outTrackId } = await createAndDeliverCard(api, { cardTemplateId: 'ai.schema', cardData: { content: '' }, callbackType: 'STREAM', robotCode: SIMULATOR_APP.robotCode, userId: 'u1' });
-    const update = (content: string, isFull: boolean): Record<string, unknown> => ({ outTrackId, guid: `g-${Math.random()}`, key: 'content', content, isFull, isFinalize: false, isError: false });
+    const { outTrackId } = await createAndDeliverCard(api, {
+      cardTemplateId: 'ai.schema',
+      cardData: { content: '' },
+      callbackType: 'STREAM',
+      robotCode: SIMULATOR_APP.robotCode,
+      userId: 'u1',
+    });
+    const update = (content: string, isFull: boolean): Record<string, unknown> => ({
+      outTrackId,
+      guid: `g-${Math.random()}`,
+      key: 'content',
+      content,
+      isFull,
+      isFinalize: false,
+      isError: false,
+    });
     assert.equal(await simAnswer('PUT', STREAMING, update('a'.repeat(DINGTALK.cardStreamContentBytes), true)), 'ok');
     assert.equal(await simAnswer('PUT', STREAMING, update('a'.repeat(DINGTALK.cardStreamContentBytes + 1), true)), 'param.stream.content');
     assert.equal(await simAnswer('PUT', STREAMING, update('', true)), 'param.stream.contentEmpty');
@@ -94,7 +111,10 @@ describe('the contract table (src/contract.ts): client and simulator keep the sa
     for (let i = 0; i < 40; i++) streamer.append('流式回答的一段文字。'.repeat(10));
     await streamer.finish();
     streamer.close();
-    const sent = sim.requests.filter((r) => r.path === STREAMING).slice(3).map((r) => Buffer.byteLength(String((r.body as { content: unknown }).content)));
+    const sent = sim.requests
+      .filter((r) => r.path === STREAMING)
+      .slice(3)
+      .map((r) => Buffer.byteLength(String((r.body as { content: unknown }).content)));
     assert.ok(sent.length > 0);
     for (const bytes of sent) assert.ok(bytes > 0 && bytes <= DINGTALK.cardStreamContentBytes, `streamed ${bytes} bytes`);
   });

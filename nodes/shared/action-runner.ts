@@ -52,7 +52,10 @@ export class ActionRunner {
 
   /** Registers the input handler. */
   listen(action: Action): void {
-    this.node.on('input', guardInput(this.RED, this.node, (msg, send, done) => this.run(msg, send, done, action), this.t));
+    this.node.on(
+      'input',
+      guardInput(this.RED, this.node, (msg, send, done) => this.run(msg, send, done, action), this.t),
+    );
   }
 
   status(status: NodeStatus): void {
@@ -70,12 +73,7 @@ export class ActionRunner {
     leaveApp(this.app, this.node, done);
   }
 
-  private async run(
-    msg: NodeMessageInFlow,
-    send: Send,
-    done: Done,
-    action: Action,
-  ): Promise<void> {
+  private async run(msg: NodeMessageInFlow, send: Send, done: Done, action: Action): Promise<void> {
     const app = this.app;
     if (!app) {
       this.status(configErrorStatus(this.t('status.noApp', 'no app configured')));

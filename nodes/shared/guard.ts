@@ -100,7 +100,12 @@ function logSafely(node: Node, text: string): void {
  * Node-RED cannot route (it copies the msg for a second wire) is done(err) with the reason, and a done(err) Node-RED
  * cannot deliver is reported or logged by `completeSafely`.
  */
-export function guardInput(RED: NodeAPI, node: Node, handler: InputHandler, text: GuardText = englishOnly): (msg: NodeMessageInFlow, send: Send, done: Done) => void {
+export function guardInput(
+  RED: NodeAPI,
+  node: Node,
+  handler: InputHandler,
+  text: GuardText = englishOnly,
+): (msg: NodeMessageInFlow, send: Send, done: Done) => void {
   return (msg, send, done) => {
     let finished = false;
     const finish: Done = (err) => {

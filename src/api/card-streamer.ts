@@ -208,13 +208,24 @@ export class CardStreamer {
     this.sentText = u.content;
     this.lastSendAt = this.clock.now();
     this.requests++;
-    return this.send({ outTrackId: this.opts.outTrackId, key: this.opts.key, content: u.content, isFull: true, isFinalize: u.isFinalize, isError: u.isError });
+    return this.send({
+      outTrackId: this.opts.outTrackId,
+      key: this.opts.key,
+      content: u.content,
+      isFull: true,
+      isFinalize: u.isFinalize,
+      isError: u.isError,
+    });
   }
 
   /** The last update's content: never empty, never over the limit; the error text stays visible when the text is cut. */
   private compose(parts: FinalParts): string {
     const note = parts.isError ? parts.errorText : (this.opts.truncatedNote ?? DEFAULT_TRUNCATED_NOTE);
-    const whole = parts.isError ? (parts.text && parts.errorText ? `${parts.text}\n\n${parts.errorText}` : parts.text || parts.errorText) : parts.text;
+    const whole = parts.isError
+      ? parts.text && parts.errorText
+        ? `${parts.text}\n\n${parts.errorText}`
+        : parts.text || parts.errorText
+      : parts.text;
     let content = whole;
     if (parts.cut || utf8Bytes(whole) > this.limitBytes) {
       content = withCutMarker(parts.text, this.limitBytes, note);

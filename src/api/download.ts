@@ -90,10 +90,18 @@ async function fetchHops(req: FileRequest): Promise<AttemptResult<DownloadedFile
     if (res.statusCode >= 300 && res.statusCode < 400 && location) {
       await res.body.dump();
       if (hop >= MAX_REDIRECTS) {
-        throw new DingTalkError({ status: res.statusCode, endpoint, code: LocalErrorCode.UnexpectedResponse, message: `more than ${MAX_REDIRECTS} redirects` });
+        throw new DingTalkError({
+          status: res.statusCode,
+          endpoint,
+          code: LocalErrorCode.UnexpectedResponse,
+          message: `more than ${MAX_REDIRECTS} redirects`,
+        });
       }
       const next = resolveLocation(location, current);
-      const refused = next === undefined ? 'the download was redirected to an invalid URL' : redirectRefusal(next, { first: url, from: current, apiOrigin: req.apiOrigin });
+      const refused =
+        next === undefined
+          ? 'the download was redirected to an invalid URL'
+          : redirectRefusal(next, { first: url, from: current, apiOrigin: req.apiOrigin });
       if (next === undefined || refused !== undefined) {
         throw new DingTalkError({
           status: res.statusCode,

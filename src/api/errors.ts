@@ -156,7 +156,7 @@ export function answerError(answer: RawAnswer, parsed: ParsedBody, endpoint: str
 
 export function unexpectedAnswer(endpoint: string, status: number, error: z.ZodError): DingTalkError {
   const first = error.issues[0];
-  const where = first && first.path.length ? first.path.join('.') : 'body';
+  const where = first?.path.length ? first.path.join('.') : 'body';
   return new DingTalkError({
     status,
     code: LocalErrorCode.UnexpectedResponse,

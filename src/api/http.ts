@@ -226,7 +226,10 @@ export class OpenApiClient {
         });
       }
       const payload = serialize(body, endpoint);
-      return await this.sendJson({ method: 'POST', url, endpoint, payload, auth: false, idempotent: false, secrets: sessionKeys }, WebhookResultSchema);
+      return await this.sendJson(
+        { method: 'POST', url, endpoint, payload, auth: false, idempotent: false, secrets: sessionKeys },
+        WebhookResultSchema,
+      );
     } catch (err) {
       throw this.clean(err, sessionKeys);
     }
@@ -456,9 +459,7 @@ export class OpenApiClient {
   /** Every error leaving the client goes through here: a DingTalkError, and free of secrets. */
   private clean(err: unknown, extraSecrets: string[] = []): DingTalkError {
     const error =
-      err instanceof DingTalkError
-        ? err
-        : new DingTalkError({ status: 0, endpoint: '(client)', message: describeThrown(err), cause: err });
+      err instanceof DingTalkError ? err : new DingTalkError({ status: 0, endpoint: '(client)', message: describeThrown(err), cause: err });
     return scrubError(error, this.secrets(extraSecrets));
   }
 

@@ -39,7 +39,12 @@ export function actionCardMessage(opts: ActionCardOptions): WebhookMessage {
   if ('buttons' in opts) {
     return {
       msgtype: 'actionCard',
-      actionCard: { title: opts.title, text: opts.text, btnOrientation: opts.vertical ? '0' : '1', btns: opts.buttons.map((b) => ({ title: b.title, actionURL: b.actionURL })) },
+      actionCard: {
+        title: opts.title,
+        text: opts.text,
+        btnOrientation: opts.vertical ? '0' : '1',
+        btns: opts.buttons.map((b) => ({ title: b.title, actionURL: b.actionURL })),
+      },
     };
   }
   return {

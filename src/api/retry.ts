@@ -30,14 +30,10 @@ export const DEFAULT_RETRY: RetryOptions = {
 };
 
 /** What one attempt produced, as far as retrying is concerned. */
-export type AttemptOutcome =
-  | { kind: 'response'; status: number; code?: string; retryAfter?: string }
-  | { kind: 'network'; errorCode?: string };
+export type AttemptOutcome = { kind: 'response'; status: number; code?: string; retryAfter?: string } | { kind: 'network'; errorCode?: string };
 
 /** What one attempt produced: the value, or a failure plus what the retry policy needs to know about it. */
-export type AttemptResult<T> =
-  | { ok: true; value: T }
-  | { ok: false; error: DingTalkError; outcome: AttemptOutcome; tokenRefused?: boolean };
+export type AttemptResult<T> = { ok: true; value: T } | { ok: false; error: DingTalkError; outcome: AttemptOutcome; tokenRefused?: boolean };
 
 export interface RetryContext {
   /** 0 for the first retry. */

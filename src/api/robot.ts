@@ -9,6 +9,7 @@ import {
   ReplyInputSchema,
   SendToGroupInputSchema,
   SendToUsersInputSchema,
+  type BatchSendAnswer,
   type GroupSendAnswer,
   type ReplyInput,
   type SendToGroupInput,
@@ -80,7 +81,7 @@ export async function sendToUsers(api: OpenApiClient, input: SendToUsersInput): 
   const userIds = [...new Set(parsed.userIds)];
   for (let start = 0; start < userIds.length; start += MAX_USERS_PER_BATCH) {
     const batch = userIds.slice(start, start + MAX_USERS_PER_BATCH);
-    let answer;
+    let answer: BatchSendAnswer;
     try {
       answer = await api.call(
         {

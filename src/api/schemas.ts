@@ -187,8 +187,7 @@ const DeliverFields = {
   recipients: z.array(nonEmpty).optional(),
 };
 
-const exactlyOneTarget = (v: { conversationId?: string; userId?: string }): boolean =>
-  (v.conversationId === undefined) !== (v.userId === undefined);
+const exactlyOneTarget = (v: { conversationId?: string; userId?: string }): boolean => (v.conversationId === undefined) !== (v.userId === undefined);
 const targetMessage = { message: 'give exactly one of conversationId (group) or userId (1:1 chat)', path: ['conversationId'] };
 
 export const DeliverCardInputSchema = z

@@ -104,7 +104,8 @@ export function redirectRefusal(raw: string, policy: RedirectPolicy): string | u
   }
   if (to.origin === first.origin || to.origin === policy.apiOrigin) return undefined;
   // http://host → https://host (default ports) is the same server, better protected.
-  if (to.protocol === 'https:' && first.protocol === 'http:' && to.hostname === first.hostname && to.port === '' && first.port === '') return undefined;
+  if (to.protocol === 'https:' && first.protocol === 'http:' && to.hostname === first.hostname && to.port === '' && first.port === '')
+    return undefined;
   const host = to.hostname.toLowerCase();
   if (to.protocol === 'https:' && FILE_STORAGE_DOMAINS.some((d) => host === d || host.endsWith(`.${d}`))) return undefined;
   return (

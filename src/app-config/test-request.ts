@@ -102,7 +102,8 @@ export function planConnectionTest(req: TestRequest, saved: SavedApp | undefined
   if (proxyField.value) {
     const parsed = parseProxyUrl(proxyField.value);
     if (!parsed.ok) {
-      if (proxyField.origin === 'env') return { ok: false, error: `The proxy ${proxyField.reference} does not hold a usable proxy URL in Node-RED's environment.` };
+      if (proxyField.origin === 'env')
+        return { ok: false, error: `The proxy ${proxyField.reference} does not hold a usable proxy URL in Node-RED's environment.` };
       return { ok: false, error: proxyProblemText(parsed.problem, parsed.shown) };
     }
     proxyOrigin = parsed.parts.origin;
@@ -110,7 +111,10 @@ export function planConnectionTest(req: TestRequest, saved: SavedApp | undefined
     urlUser = parsed.parts.user;
     urlPassword = parsed.parts.password;
   } else if (proxyField.origin === 'env') {
-    return { ok: false, error: `The proxy ${proxyField.reference} is not set in Node-RED's environment: set the variable, or clear the Proxy field.` };
+    return {
+      ok: false,
+      error: `The proxy ${proxyField.reference} is not set in Node-RED's environment: set the variable, or clear the Proxy field.`,
+    };
   }
 
   const deployedBase = saved !== undefined && httpUrl(saved.apiBase)?.origin === baseUrl.origin;
@@ -122,7 +126,9 @@ export function planConnectionTest(req: TestRequest, saved: SavedApp | undefined
   const proxyPassword = readPassword(req.proxyPassword, saved?.proxyPassword, env, false);
   const proxyCredentials = [proxyUser, proxyPassword].filter((v) => v.value !== '');
   if (proxyOrigin && proxyCredentials.some((v) => v.origin !== 'typed') && !deployedProxy) {
-    const what = proxyCredentials.some((v) => v.origin === 'saved') ? 'The saved proxy password is' : '${ENV_VAR} references in the proxy user / password are';
+    const what = proxyCredentials.some((v) => v.origin === 'saved')
+      ? 'The saved proxy password is'
+      : '${ENV_VAR} references in the proxy user / password are';
     return {
       ok: false,
       error: `${what} only used with the proxy the app was deployed with, and this test goes through ${proxyOrigin}: type the proxy password again to test the new proxy (or deploy first).`,

@@ -59,7 +59,12 @@ export function cardTemplateId(opts: CardNodeOptions, msg: Record<string, unknow
       'No card template: set the template id in the node or msg.cardTemplateId (from the card builder, e.g. "xxxx.schema", or StandardCard).',
     );
   }
-  checkId(id.trim(), isNonEmptyString(msg['cardTemplateId']) ? 'msg.cardTemplateId' : 'cardTemplateId (node)', INPUT_LIMITS.idChars, 'Expected one template id, e.g. "xxxx.schema".');
+  checkId(
+    id.trim(),
+    isNonEmptyString(msg['cardTemplateId']) ? 'msg.cardTemplateId' : 'cardTemplateId (node)',
+    INPUT_LIMITS.idChars,
+    'Expected one template id, e.g. "xxxx.schema".',
+  );
   return id.trim();
 }
 
@@ -93,7 +98,13 @@ export function cardTarget(opts: CardNodeOptions, msg: Record<string, unknown>):
       ? msg['openConversationId'].trim()
       : undefined;
   if (userId) checkId(userId, isNonEmptyString(opts.userId) ? 'userId (node)' : 'msg.userId', INPUT_LIMITS.idChars, 'Expected one userId.');
-  if (group) checkId(group, isNonEmptyString(opts.openConversationId) ? 'openConversationId (node)' : 'msg.openConversationId', INPUT_LIMITS.idChars, 'Expected one openConversationId (cid...).');
+  if (group)
+    checkId(
+      group,
+      isNonEmptyString(opts.openConversationId) ? 'openConversationId (node)' : 'msg.openConversationId',
+      INPUT_LIMITS.idChars,
+      'Expected one openConversationId (cid...).',
+    );
   if (opts.target === 'user' && userId) return { space: 'user', userId };
   if (opts.target === 'group' && group) return { space: 'group', openConversationId: group };
   if (opts.target === '') {
@@ -113,10 +124,7 @@ export function cardTarget(opts: CardNodeOptions, msg: Record<string, unknown>):
   );
 }
 
-export type StreamChunk =
-  | { kind: 'append'; text: string }
-  | { kind: 'finish'; text: string }
-  | { kind: 'fail'; text: string };
+export type StreamChunk = { kind: 'append'; text: string } | { kind: 'finish'; text: string } | { kind: 'fail'; text: string };
 
 /** One streaming step: msg.payload is appended; msg.complete finishes; msg.error / msg.isError marks the card failed. */
 export function streamChunk(msg: Record<string, unknown>): StreamChunk {

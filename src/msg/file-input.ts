@@ -37,7 +37,12 @@ export function fileRequest(msg: Record<string, unknown>, appRobotCode: string):
       'invalidProperty',
       'msg.downloadCode',
       `msg.downloadCode is not usable (got ${describeValue(explicit)}). Expected the downloadCode string of one DingTalk message, as dingtalk-robot-in gives it.`,
-      { property: 'msg.downloadCode', reason: 'not a string', got: describeValue(explicit), expected: 'the downloadCode string of one DingTalk message' },
+      {
+        property: 'msg.downloadCode',
+        reason: 'not a string',
+        got: describeValue(explicit),
+        expected: 'the downloadCode string of one DingTalk message',
+      },
     );
   }
   const dingtalk = objectAt(msg, 'dingtalk');
@@ -56,7 +61,12 @@ export function fileRequest(msg: Record<string, unknown>, appRobotCode: string):
     );
   }
   const code = found.value;
-  checkBytes(code.trim(), found.property, INPUT_LIMITS.downloadCodeBytes, 'Expected the downloadCode of one DingTalk message, as dingtalk-robot-in gives it.');
+  checkBytes(
+    code.trim(),
+    found.property,
+    INPUT_LIMITS.downloadCodeBytes,
+    'Expected the downloadCode of one DingTalk message, as dingtalk-robot-in gives it.',
+  );
   checkPlain(code.trim(), found.property);
   const robotCode = isNonEmptyString(dingtalk?.['robotCode']) ? dingtalk['robotCode'] : appRobotCode;
   // The name is DingTalk's (what the user's file was called): never a reason to refuse the file. outputFileName()

@@ -20,6 +20,7 @@ const EXTENSION = /^\.[\p{L}\p{N}_-]{1,15}$/u;
  * Kept: ZWNJ/ZWJ (U+200C/U+200D, needed by emoji sequences and several scripts) and tag characters
  * (U+E0020-U+E007F, part of subdivision flag emoji).
  */
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: with the u flag the astral range is matched by code point, as meant.
 const FORMAT_CHARS = /(?![\u200C\u200D\u{E0020}-\u{E007F}])\p{Cf}/gu;
 
 /**
@@ -49,9 +50,11 @@ export function cutToBytes(text: string, maxBytes: number): string {
     }
     return out;
   };
-  const byGrapheme = fit((function* () {
-    for (const s of graphemes.segment(head)) yield s.segment;
-  })());
+  const byGrapheme = fit(
+    (function* () {
+      for (const s of graphemes.segment(head)) yield s.segment;
+    })(),
+  );
   // One "character" longer than the budget (a letter with hundreds of combining marks): cut inside it instead.
   return byGrapheme !== '' ? byGrapheme : fit(head);
 }

@@ -125,7 +125,10 @@ function withoutPrivateData(
  */
 export function parseCardAnswer(payload: unknown, clickingUserId?: string): CardAnswerParse {
   if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
-    return { ok: false, reason: `msg.payload: expected an object, got ${Array.isArray(payload) ? 'an array' : payload === null ? 'null' : typeof payload}` };
+    return {
+      ok: false,
+      reason: `msg.payload: expected an object, got ${Array.isArray(payload) ? 'an array' : payload === null ? 'null' : typeof payload}`,
+    };
   }
   const isFullAnswer = Object.keys(payload).some((key) => ANSWER_KEYS.includes(key));
   if (isFullAnswer) {

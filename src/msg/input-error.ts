@@ -102,12 +102,12 @@ export function parseMsgProperty<T>(schema: z.ZodType<T>, value: unknown, proper
     throw sizeError(path, got.length, Number(issue.maximum), typeof got === 'string' ? 'characters' : 'items');
   }
   const reason = issue?.message ?? 'invalid value';
-  throw new MsgInputError(
-    'invalidProperty',
-    path,
-    `${path} is not usable (${reason}; got ${describe(got)}). Expected ${expectedForm}.`,
-    { property: path, reason, got: describe(got), expected: expectedForm },
-  );
+  throw new MsgInputError('invalidProperty', path, `${path} is not usable (${reason}; got ${describe(got)}). Expected ${expectedForm}.`, {
+    property: path,
+    reason,
+    got: describe(got),
+    expected: expectedForm,
+  });
 }
 
 export type SizeUnit = 'characters' | 'bytes' | 'items';
@@ -212,7 +212,6 @@ export function checkJsonBytes(value: unknown, property: string, limit: number, 
   if (bytes > limit) throw sizeError(property, bytes, limit, 'bytes', hint);
 }
 
-
 /**
  * `a, b ,c` or `['a','b']` -> `['a','b','c']`; anything else -> undefined (so the caller can try the next source).
  * A number in the array must be an exact integer: NaN would become the id "NaN", and an id read from a database
@@ -220,7 +219,10 @@ export function checkJsonBytes(value: unknown, property: string, limit: number, 
  */
 export function idList(value: unknown, property = 'msg.userIds'): string[] | undefined {
   if (typeof value === 'string') {
-    const ids = value.split(/[,\s;，]+/).map((s) => s.trim()).filter((s) => s !== '');
+    const ids = value
+      .split(/[,\s;，]+/)
+      .map((s) => s.trim())
+      .filter((s) => s !== '');
     return ids.length > 0 ? ids : undefined;
   }
   if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) {

@@ -37,8 +37,7 @@ export const ActionCardPayloadSchema = z.looseObject({
   btns: z.array(ButtonInputSchema).min(1).max(5).optional(),
 });
 export type ActionCardPayload = z.infer<typeof ActionCardPayloadSchema>;
-const ACTION_CARD_FORM =
-  '{ title, text, singleTitle, singleURL } or { title, text, btns: [{ title, actionURL }, ...] } (markdown text, 1-5 buttons)';
+const ACTION_CARD_FORM = '{ title, text, singleTitle, singleURL } or { title, text, btns: [{ title, actionURL }, ...] } (markdown text, 1-5 buttons)';
 
 export const MarkdownPayloadSchema = z.looseObject({ title: TITLE, text: TEXT });
 const MARKDOWN_FORM = 'a markdown string (title from msg.title or the node) or { title, text }';
@@ -200,12 +199,17 @@ export function msgParamFrom(value: unknown, property: string): Record<string, s
     try {
       v = JSON.parse(v) as unknown;
     } catch {
-      throw new MsgInputError('invalidProperty', property, `${property} is a string but not JSON. Expected an object such as { "content": "hi" } or its JSON text.`, {
+      throw new MsgInputError(
+        'invalidProperty',
         property,
-        reason: 'not JSON',
-        got: 'a string',
-        expected: 'an object or JSON text',
-      });
+        `${property} is a string but not JSON. Expected an object such as { "content": "hi" } or its JSON text.`,
+        {
+          property,
+          reason: 'not JSON',
+          got: 'a string',
+          expected: 'an object or JSON text',
+        },
+      );
     }
   }
   // Also for parsed JSON text: its values are re-encoded below, and 20,000 levels of [[[...]]] overflow the stack there.
@@ -264,9 +268,20 @@ function robotApiMessageOf(type: Exclude<SendType, 'custom'>, msgPayload: unknow
       const photoURL =
         typeof payload === 'string'
           ? payload
-          : parseMsgProperty(z.looseObject({ photoURL: z.string().min(1) }), payload, 'msg.payload', 'an image URL or mediaId string, or { photoURL }').photoURL;
-      if (photoURL.trim() === '') throw new MsgInputError('emptyPayload', 'msg.payload', 'msg.payload is empty. Expected an image URL or mediaId string, or { photoURL }.');
-      checkId(photoURL, typeof payload === 'string' ? 'msg.payload' : 'msg.payload.photoURL', INPUT_LIMITS.urlChars, 'Use a URL or mediaId, not the image data itself.');
+          : parseMsgProperty(
+              z.looseObject({ photoURL: z.string().min(1) }),
+              payload,
+              'msg.payload',
+              'an image URL or mediaId string, or { photoURL }',
+            ).photoURL;
+      if (photoURL.trim() === '')
+        throw new MsgInputError('emptyPayload', 'msg.payload', 'msg.payload is empty. Expected an image URL or mediaId string, or { photoURL }.');
+      checkId(
+        photoURL,
+        typeof payload === 'string' ? 'msg.payload' : 'msg.payload.photoURL',
+        INPUT_LIMITS.urlChars,
+        'Use a URL or mediaId, not the image data itself.',
+      );
       return sampleImageMsg(photoURL);
     }
     case 'link': {

@@ -79,7 +79,11 @@ export function chooseReplyRoute(ctx: ReplyContext, now: number, fallbackToApi: 
 export function robotApiRoute(ctx: ReplyContext): Exclude<ReplyRoute, { via: 'webhook' }> {
   if (ctx.conversationType === '2') {
     if (!ctx.conversationId) {
-      throw new MsgInputError('missingConversation', 'msg.dingtalk.conversationId', 'msg.dingtalk.conversationId is missing, so the group cannot be reached through the robot API.');
+      throw new MsgInputError(
+        'missingConversation',
+        'msg.dingtalk.conversationId',
+        'msg.dingtalk.conversationId is missing, so the group cannot be reached through the robot API.',
+      );
     }
     return { via: 'group', openConversationId: ctx.conversationId };
   }

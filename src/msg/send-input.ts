@@ -24,12 +24,9 @@ function usersTarget(nodeIds: string, msgIds: unknown): SendTarget {
   const ids = fromNode ?? idList(msgIds, 'msg.userIds');
   const property = fromNode ? 'userIds (node)' : 'msg.userIds';
   if (!ids) {
-    throw new MsgInputError(
-      'missingUserIds',
-      'msg.userIds',
-      `No recipients: set the user ids in the node or msg.userIds as ${USERS_FORM}.`,
-      { expected: USERS_FORM },
-    );
+    throw new MsgInputError('missingUserIds', 'msg.userIds', `No recipients: set the user ids in the node or msg.userIds as ${USERS_FORM}.`, {
+      expected: USERS_FORM,
+    });
   }
   if (ids.length > INPUT_LIMITS.userIds) {
     throw sizeError(property, ids.length, INPUT_LIMITS.userIds, 'items', 'Split the recipients over several messages.');
@@ -40,7 +37,13 @@ function usersTarget(nodeIds: string, msgIds: unknown): SendTarget {
 
 function groupTarget(nodeId: string, msgId: unknown): SendTarget {
   const id = isNonEmptyString(nodeId) ? nodeId.trim() : isNonEmptyString(msgId) ? msgId.trim() : undefined;
-  if (id) checkId(id, isNonEmptyString(nodeId) ? 'openConversationId (node)' : 'msg.openConversationId', INPUT_LIMITS.idChars, 'Expected one openConversationId (cid...).');
+  if (id)
+    checkId(
+      id,
+      isNonEmptyString(nodeId) ? 'openConversationId (node)' : 'msg.openConversationId',
+      INPUT_LIMITS.idChars,
+      'Expected one openConversationId (cid...).',
+    );
   if (!id) {
     throw new MsgInputError(
       'missingConversation',
@@ -74,7 +77,8 @@ export function sendMessage(opts: SendNodeOptions, msg: Record<string, unknown>)
     if (!isNonEmptyString(opts.msgKey)) {
       throw new MsgInputError('missingMsgKey', 'msg.msgKey', 'Message type "msgKey" needs a msgKey in the node or msg.msgKey (e.g. sampleText).');
     }
-    const param = msg['msgParam'] !== undefined ? msgParamFrom(msg['msgParam'], 'msg.msgParam') : msgParamFrom(opts.msgParam || '{}', 'msgParam (node)');
+    const param =
+      msg['msgParam'] !== undefined ? msgParamFrom(msg['msgParam'], 'msg.msgParam') : msgParamFrom(opts.msgParam || '{}', 'msgParam (node)');
     return { msgKey: opts.msgKey.trim(), msgParam: param };
   }
   const title = isNonEmptyString(msg['title']) ? msg['title'] : opts.title || undefined;

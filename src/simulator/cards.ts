@@ -1,12 +1,5 @@
 import { dingError, ok, type SimReply } from './http-kit';
-import {
-  CardCreateSchema,
-  CardDeliverSchema,
-  CardStreamingSchema,
-  CardUpdateSchema,
-  describeIssue,
-  type CardCallbackResponse,
-} from './schemas';
+import { CardCreateSchema, CardDeliverSchema, CardStreamingSchema, CardUpdateSchema, describeIssue, type CardCallbackResponse } from './schemas';
 import type { SentRecord, SimulatorApp } from './types';
 import type { z } from 'zod';
 import { DINGTALK } from '../contract';
@@ -59,7 +52,10 @@ const SPACE_MODELS: Record<string, { open: string; deliver: string }> = {
 
 /** `dtv1.card//IM_GROUP.cid...;IM_ROBOT.userId` -> [{spaceType, spaceId}] */
 export function parseOpenSpaceId(openSpaceId: string): Array<{ spaceType: string; spaceId: string }> | undefined {
-  const parts = openSpaceId.replace(/^dtv1\.card\/\//, '').split(';').filter(Boolean);
+  const parts = openSpaceId
+    .replace(/^dtv1\.card\/\//, '')
+    .split(';')
+    .filter(Boolean);
   const spaces = parts.map((part) => {
     const dot = part.indexOf('.');
     return { spaceType: part.slice(0, dot), spaceId: part.slice(dot + 1) };
@@ -110,7 +106,8 @@ function streamingFieldProblem(body: unknown): SimReply | undefined {
   if (empty(b['key'])) return dingError(400, 'param.stream.keyEmpty', 'param.stream.keyEmpty');
   if (empty(b['content'])) return dingError(400, 'param.stream.contentEmpty', 'param.stream.contentEmpty');
   if (empty(b['guid'])) return dingError(400, 'param.stream.guidEmpty', 'param.stream.guidEmpty');
-  if (b['isFull'] === undefined || b['isFull'] === null) return dingError(400, 'param.stream.isFull', 'streaming update the parameter isFull is null');
+  if (b['isFull'] === undefined || b['isFull'] === null)
+    return dingError(400, 'param.stream.isFull', 'streaming update the parameter isFull is null');
   return undefined;
 }
 
@@ -161,12 +158,20 @@ export class CardStore {
   private deliverCard(app: Required<SimulatorApp>, card: CardState, body: Body, openSpaceId: string): SimReply | CardDelivery[] {
     const spaces = parseOpenSpaceId(openSpaceId);
     if (!spaces) {
-      return dingError(400, 'invalidParameter.openSpaceId', `openSpaceId "${openSpaceId}" is not of the form dtv1.card//<IM_GROUP|IM_ROBOT|IM_SINGLE|ONE_BOX>.<id>`);
+      return dingError(
+        400,
+        'invalidParameter.openSpaceId',
+        `openSpaceId "${openSpaceId}" is not of the form dtv1.card//<IM_GROUP|IM_ROBOT|IM_SINGLE|ONE_BOX>.<id>`,
+      );
     }
     for (const space of spaces) {
       const models = SPACE_MODELS[space.spaceType]!;
       if (!card.openSpaces.includes(space.spaceType) || body[models.deliver] === undefined) {
-        return dingError(400, 'invalidParameter.spaces', `spaces of card is empty: ${space.spaceType} needs ${models.open} when creating and ${models.deliver} when delivering`);
+        return dingError(
+          400,
+          'invalidParameter.spaces',
+          `spaces of card is empty: ${space.spaceType} needs ${models.open} when creating and ${models.deliver} when delivering`,
+        );
       }
       const robotCode = (body[models.deliver] as { robotCode?: unknown }).robotCode;
       if (typeof robotCode === 'string' && robotCode !== app.robotCode) {
@@ -215,7 +220,7 @@ export class CardStore {
   }
 
   /** PUT /v1.0/card/instances/spaces: opens more space types for an existing card. */
-  addSpaces(app: Required<SimulatorApp>, bodyIn: unknown): SimReply {
+  addSpaces(_app: Required<SimulatorApp>, bodyIn: unknown): SimReply {
     const outTrackId = (bodyIn as { outTrackId?: unknown } | undefined)?.outTrackId;
     if (typeof outTrackId !== 'string' || !outTrackId) return dingError(400, 'invalidParameter', 'Invalid parameter: outTrackId: required');
     const card = this.cards.get(outTrackId);
@@ -288,7 +293,9 @@ export class CardStore {
    */
   applyCallbackAnswer(card: CardState, answer: CardCallbackResponse, userId: string | undefined): void {
     if (Object.hasOwn(answer, 'privateData')) {
-      card.notes.push('a card-callback answer carried privateData, which is not part of the documented answer (use userPrivateData for the clicking user); ignored');
+      card.notes.push(
+        'a card-callback answer carried privateData, which is not part of the documented answer (use userPrivateData for the clicking user); ignored',
+      );
     }
     this.applyCardData(card, answer);
     if (answer.userPrivateData && userId) {

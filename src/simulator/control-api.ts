@@ -13,7 +13,16 @@ import type { RecordedRequest } from './types';
  */
 
 const REDACTED = '***';
-const SECRET_KEYS = new Set(['clientsecret', 'appsecret', 'accesstoken', 'access_token', 'ticket', 'x-acs-dingtalk-access-token', 'authorization', 'appsecret']);
+const SECRET_KEYS = new Set([
+  'clientsecret',
+  'appsecret',
+  'accesstoken',
+  'access_token',
+  'ticket',
+  'x-acs-dingtalk-access-token',
+  'authorization',
+  'appsecret',
+]);
 
 export function redact(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redact);
@@ -94,7 +103,8 @@ function playgroundPage(): string {
   try {
     page = readFileSync(join(__dirname, 'public', 'index.html'), 'utf8');
   } catch {
-    page = '<!doctype html><title>DingTalk simulator</title><p>Playground page not built (run <code>npm run build</code>). State: <a href="/sim/state">/sim/state</a></p>';
+    page =
+      '<!doctype html><title>DingTalk simulator</title><p>Playground page not built (run <code>npm run build</code>). State: <a href="/sim/state">/sim/state</a></p>';
   }
   return page;
 }
@@ -104,9 +114,7 @@ function pushSummary(handle: { messageId: string; pushId: string; data: unknown 
 }
 
 export function registerControlApi(router: Router, sim: DingTalkSimulator): void {
-  router.add('POST', '/sim/robot-message', (req) =>
-    parse(RobotMessageBody, req.body, (body) => pushSummary(sim.robotMessage(body))),
-  );
+  router.add('POST', '/sim/robot-message', (req) => parse(RobotMessageBody, req.body, (body) => pushSummary(sim.robotMessage(body))));
   router.add('POST', '/sim/event', (req) =>
     parse(EventBody, req.body, (body) => pushSummary(sim.event(body.eventType, body.data, { eventId: body.eventId, clientId: body.clientId }))),
   );
@@ -126,8 +134,16 @@ export function registerControlApi(router: Router, sim: DingTalkSimulator): void
       return { faults: sim.faultSettings };
     }),
   );
-  router.add('POST', '/sim/fail-next', (req) => parse(FailNextBody, req.body, (rule) => (sim.failNext(rule), { queued: true })));
-  router.add('POST', '/sim/expire-tokens', () => (sim.expireTokens(), ok({ expired: true })));
+  router.add('POST', '/sim/fail-next', (req) =>
+    parse(FailNextBody, req.body, (rule) => {
+      sim.failNext(rule);
+      return { queued: true };
+    }),
+  );
+  router.add('POST', '/sim/expire-tokens', () => {
+    sim.expireTokens();
+    return ok({ expired: true });
+  });
   router.add('POST', '/sim/invalidate-session', (req) =>
     parse(InvalidateSessionBody, req.body, ({ sessionWebhook }) => ({ invalidated: sim.invalidateSession(sessionWebhook) })),
   );

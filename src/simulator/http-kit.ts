@@ -52,10 +52,7 @@ export class Router {
   }
 
   find(method: string, path: string): Route | undefined {
-    return (
-      this.exact.get(`${method} ${path}`) ??
-      this.prefixes.find((p) => p.method === method && path.startsWith(p.prefix))?.route
-    );
+    return this.exact.get(`${method} ${path}`) ?? this.prefixes.find((p) => p.method === method && path.startsWith(p.prefix))?.route;
   }
 
   /** Whether some other method is routed at this path (for 405-ish answers). */

@@ -29,8 +29,18 @@ export interface KnownRobotMessageOptions {
 export type RobotMessageOptions = KnownRobotMessageOptions & Record<string, unknown>;
 
 const KNOWN_KEYS = new Set([
-  'text', 'msgtype', 'content', 'file', 'conversationType', 'conversationId', 'conversationTitle',
-  'senderStaffId', 'senderNick', 'msgId', 'clientId', 'overrides',
+  'text',
+  'msgtype',
+  'content',
+  'file',
+  'conversationType',
+  'conversationId',
+  'conversationTitle',
+  'senderStaffId',
+  'senderNick',
+  'msgId',
+  'clientId',
+  'overrides',
 ]);
 
 function extraFields(opts: RobotMessageOptions): Record<string, unknown> {

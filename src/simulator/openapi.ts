@@ -178,16 +178,44 @@ export function registerOpenApi(router: Router, deps: OpenApiDeps): void {
   router.addPrefix('GET', '/sim/files/', (req) => {
     const id = req.path.slice('/sim/files/'.length).replace(/\.file$/, '');
     const file = deps.files.resolveUrl(id);
-    if (!file) return { status: 403, raw: '<Error><Code>AccessDenied</Code><Message>Request has expired.</Message></Error>', headers: { 'Content-Type': 'application/xml' } };
+    if (!file)
+      return {
+        status: 403,
+        raw: '<Error><Code>AccessDenied</Code><Message>Request has expired.</Message></Error>',
+        headers: { 'Content-Type': 'application/xml' },
+      };
     return { status: 200, raw: file.data, headers: { 'Content-Type': file.contentType } };
   });
 
-  const cardRoute = (fn: (app: Required<SimulatorApp>, body: unknown) => SimReply): Route =>
-    withToken(deps, (req, app) => fn(app, req.body));
-  router.add('POST', '/v1.0/card/instances', cardRoute((app, body) => deps.cards.create(app, body)));
-  router.add('POST', '/v1.0/card/instances/deliver', cardRoute((app, body) => deps.cards.deliver(app, body)));
-  router.add('POST', '/v1.0/card/instances/createAndDeliver', cardRoute((app, body) => deps.cards.createAndDeliver(app, body)));
-  router.add('PUT', '/v1.0/card/instances', cardRoute((app, body) => deps.cards.update(app, body)));
-  router.add('PUT', '/v1.0/card/instances/spaces', cardRoute((app, body) => deps.cards.addSpaces(app, body)));
-  router.add('PUT', '/v1.0/card/streaming', cardRoute((app, body) => deps.cards.streaming(app, body)));
+  const cardRoute = (fn: (app: Required<SimulatorApp>, body: unknown) => SimReply): Route => withToken(deps, (req, app) => fn(app, req.body));
+  router.add(
+    'POST',
+    '/v1.0/card/instances',
+    cardRoute((app, body) => deps.cards.create(app, body)),
+  );
+  router.add(
+    'POST',
+    '/v1.0/card/instances/deliver',
+    cardRoute((app, body) => deps.cards.deliver(app, body)),
+  );
+  router.add(
+    'POST',
+    '/v1.0/card/instances/createAndDeliver',
+    cardRoute((app, body) => deps.cards.createAndDeliver(app, body)),
+  );
+  router.add(
+    'PUT',
+    '/v1.0/card/instances',
+    cardRoute((app, body) => deps.cards.update(app, body)),
+  );
+  router.add(
+    'PUT',
+    '/v1.0/card/instances/spaces',
+    cardRoute((app, body) => deps.cards.addSpaces(app, body)),
+  );
+  router.add(
+    'PUT',
+    '/v1.0/card/streaming',
+    cardRoute((app, body) => deps.cards.streaming(app, body)),
+  );
 }

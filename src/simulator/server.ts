@@ -123,7 +123,9 @@ export function createSimServer(deps: SimServerDeps): Server {
     const rule = deps.faults.take('GET', url.pathname);
     if (rule) {
       const body = JSON.stringify({ code: rule.code ?? `simulated.${rule.status}`, message: rule.message ?? 'simulated failure' });
-      socket.end(`HTTP/1.1 ${rule.status} Simulated\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      socket.end(
+        `HTTP/1.1 ${rule.status} Simulated\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+      );
       return;
     }
     deps.upgrade(req, socket, head, url.searchParams.get('ticket'));

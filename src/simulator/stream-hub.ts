@@ -5,15 +5,7 @@ import type { FaultPlan } from './faults';
 import { hex, streamMessageId, uuid } from './ids';
 import { AckSchema, EventAckDataSchema, describeIssue } from './schemas';
 import { TimerSet } from './timers';
-import type {
-  AckKind,
-  ConnectionInfo,
-  PushHandle,
-  RecordedAck,
-  ResolvedSimulatorOptions,
-  SimSubscription,
-  StreamFrame,
-} from './types';
+import type { AckKind, ConnectionInfo, PushHandle, RecordedAck, ResolvedSimulatorOptions, SimSubscription, StreamFrame } from './types';
 import { DINGTALK } from '../contract';
 import { TOPIC_CARD } from './topics';
 
@@ -275,7 +267,11 @@ export class StreamHub {
   }
 
   private onMessage(conn: Connection, raw: RawData, isBinary: boolean): void {
-    const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : Array.isArray(raw) ? Buffer.concat(raw).toString('utf8') : Buffer.from(raw).toString('utf8');
+    const text = Buffer.isBuffer(raw)
+      ? raw.toString('utf8')
+      : Array.isArray(raw)
+        ? Buffer.concat(raw).toString('utf8')
+        : Buffer.from(raw).toString('utf8');
     const record: RecordedAck = { messageId: '', connectionId: conn.info.id, ack: text, at: Date.now(), kind: 'unknown', valid: false };
     if (isBinary) return this.finish({ ...record, reason: 'binary frame; acks must be text frames' }, undefined);
     let parsed: unknown;
@@ -301,7 +297,10 @@ export class StreamHub {
     const push = delivery.push;
     record.pushId = push.pushId;
     if (delivery.connectionId !== conn.info.id) {
-      return this.finish({ ...record, reason: `ack sent on connection ${conn.info.id} but the frame was delivered on ${delivery.connectionId}` }, push);
+      return this.finish(
+        { ...record, reason: `ack sent on connection ${conn.info.id} but the frame was delivered on ${delivery.connectionId}` },
+        push,
+      );
     }
     if (this.faults.settings.ignoreAcks) return this.finish({ ...record, reason: 'ignored (fault ignoreAcks)' }, push);
     const tookMs = record.at - (push.deliveries[push.deliveries.length - 1]?.at ?? record.at);

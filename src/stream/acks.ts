@@ -40,7 +40,8 @@ export function encodeRobotAck(messageId: string): string {
   return OK_ACK_HEAD + JSON.stringify(messageId) + ROBOT_ACK_TAIL;
 }
 
-for (const text of ['OK', ROBOT_ACK_DATA, EMPTY_CALLBACK_ACK_DATA, EVENT_ACK_DATA.SUCCESS, EVENT_ACK_DATA.LATER]) QUOTED.set(text, JSON.stringify(text));
+for (const text of ['OK', ROBOT_ACK_DATA, EMPTY_CALLBACK_ACK_DATA, EVENT_ACK_DATA.SUCCESS, EVENT_ACK_DATA.LATER])
+  QUOTED.set(text, JSON.stringify(text));
 
 export function eventAckData(status: EventAckStatus): string {
   return EVENT_ACK_DATA[status];

@@ -310,7 +310,7 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
     }
     const delay = this.reconnect.attemptFailed();
     this.armRetry(delay);
-    if (this.active !== undefined && this.active.isOpen && !this.active.draining) {
+    if (this.active?.isOpen && !this.active.draining) {
       // A rotation (new subscriptions) failed but the current socket still works: keep it and try again later.
       this.warn('rotation-failed', `Could not open a new Stream connection: ${error.message}`);
       return;

@@ -181,9 +181,7 @@ export const CardCallbackResponseSchema = z.looseObject({
   cardData: z.looseObject({ cardParamMap: CardParamMapSchema }).optional(),
   privateData: z.never({ error: PRIVATE_DATA_IN_ANSWER }).optional(),
   userPrivateData: z.looseObject({ cardParamMap: CardParamMapSchema }).optional(),
-  cardUpdateOptions: z
-    .looseObject({ updateCardDataByKey: z.boolean().optional(), updatePrivateDataByKey: z.boolean().optional() })
-    .optional(),
+  cardUpdateOptions: z.looseObject({ updateCardDataByKey: z.boolean().optional(), updatePrivateDataByKey: z.boolean().optional() }).optional(),
 });
 export type CardCallbackResponse = z.infer<typeof CardCallbackResponseSchema>;
 

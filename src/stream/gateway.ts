@@ -142,7 +142,14 @@ function refusal(status: number, headers: HeaderMap, text: string, url: string, 
   const requestId = facts.requestId === undefined ? '' : ` [requestid ${facts.requestId}]`;
   const where = `DingTalk gateway (${originOf(url)}) answered HTTP ${status}${detail ? ` (${detail})` : ''}${requestId}`;
   if (isGatewayCredentialRefusal(status, facts.code)) {
-    return new GatewayError(`${where}: the app credentials were refused. ${GATEWAY_CREDENTIALS_HINT}`, status, true, facts.code, facts.requestId, bodyIsJson);
+    return new GatewayError(
+      `${where}: the app credentials were refused. ${GATEWAY_CREDENTIALS_HINT}`,
+      status,
+      true,
+      facts.code,
+      facts.requestId,
+      bodyIsJson,
+    );
   }
   return new GatewayError(`${where}; will retry.`, status, false, facts.code, facts.requestId, bodyIsJson);
 }

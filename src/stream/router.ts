@@ -271,7 +271,16 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
     const data = this.parseData(target, frame, `callback (${short(topic)})`);
     if (data === INVALID) return;
     const push: Push<unknown> = { headers: frame.headers, data, raw: frame.data };
-    this.collectAnswer(target, messageId, this.seenCallbacks, messageId, push, [...handlers].map((e) => e.fn), 'null', (value) => callbackAckData(value));
+    this.collectAnswer(
+      target,
+      messageId,
+      this.seenCallbacks,
+      messageId,
+      push,
+      [...handlers].map((e) => e.fn),
+      'null',
+      (value) => callbackAckData(value),
+    );
   }
 
   private onRobotFrame(target: T, frame: InboundFrame): void {
@@ -317,19 +326,28 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
       return;
     }
     const push = { headers: frame.headers, data: callback.data, raw: frame.data };
-    this.collectAnswer(target, messageId, this.seenCallbacks, messageId, push, [...this.cards].map((e) => e.fn), '{}', (value) => {
-      const answer = CardCallbackResponseSchema.safeParse(value);
-      if (!answer.success) {
-        this.host.warn(
-          'bad-card-answer',
-          'A card callback answer was not {cardData?, userPrivateData?, cardUpdateOptions?} with string cardParamMap ' +
-            'values (privateData keyed by userId is not part of the answer: use userPrivateData for the user who clicked); ' +
-            'the card was left unchanged.',
-        );
-        return EMPTY_CALLBACK_ACK_DATA;
-      }
-      return callbackAckData(answer.data);
-    });
+    this.collectAnswer(
+      target,
+      messageId,
+      this.seenCallbacks,
+      messageId,
+      push,
+      [...this.cards].map((e) => e.fn),
+      '{}',
+      (value) => {
+        const answer = CardCallbackResponseSchema.safeParse(value);
+        if (!answer.success) {
+          this.host.warn(
+            'bad-card-answer',
+            'A card callback answer was not {cardData?, userPrivateData?, cardUpdateOptions?} with string cardParamMap ' +
+              'values (privateData keyed by userId is not part of the answer: use userPrivateData for the user who clicked); ' +
+              'the card was left unchanged.',
+          );
+          return EMPTY_CALLBACK_ACK_DATA;
+        }
+        return callbackAckData(answer.data);
+      },
+    );
   }
 
   /**
@@ -364,7 +382,10 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
     const take = (value: unknown): void => {
       if (outcome.data !== undefined) {
         if (value !== undefined) {
-          this.host.warn('late-answer', `A callback answer came after the ${this.options.callbackDeadlineMs} ms deadline (or after another answer) and was dropped.`);
+          this.host.warn(
+            'late-answer',
+            `A callback answer came after the ${this.options.callbackDeadlineMs} ms deadline (or after another answer) and was dropped.`,
+          );
         }
         return;
       }
@@ -485,7 +506,6 @@ function isPromise(value: unknown): value is Promise<unknown> {
 function short(text: string): string {
   return truncate(text, 81);
 }
-
 
 function article(word: string): string {
   return /^[aeiou]/i.test(word) ? 'an' : 'a';

@@ -91,14 +91,10 @@ export type RobotMessageHandler = (push: Push<RobotMessage>) => void;
  * Event subscriber. Return nothing (or SUCCESS) once the event has been taken; return or resolve LATER to make
  * DingTalk re-push it. Every event subscriber is called; the ack is LATER if any of them says LATER.
  */
-export type EventHandler = (
-  push: Push<Record<string, unknown>>,
-) => void | EventAckStatus | Promise<void | EventAckStatus>;
+export type EventHandler = (push: Push<Record<string, unknown>>) => void | EventAckStatus | Promise<void | EventAckStatus>;
 
 /** Card callback subscriber: resolve the answer (merged into the card), or undefined for "no change". */
-export type CardCallbackHandler = (
-  push: Push<CardCallback>,
-) => void | CardCallbackResponse | Promise<void | CardCallbackResponse | undefined>;
+export type CardCallbackHandler = (push: Push<CardCallback>) => void | CardCallbackResponse | Promise<void | CardCallbackResponse | undefined>;
 
 /** Any other CALLBACK topic: resolve the `response` value to put in the ack. */
 export type GenericCallbackHandler = (push: Push<unknown>) => unknown;

@@ -22,7 +22,10 @@ type FlowNode = { id: string; type: string; z?: string; app?: string; [key: stri
 
 export type { FlowNode as PlaygroundFlowNode };
 
-export function buildPlaygroundFlows(examplesDir: string, apiBase: string): {
+export function buildPlaygroundFlows(
+  examplesDir: string,
+  apiBase: string,
+): {
   flows: FlowNode[];
   credentials: Record<string, Record<string, string>>;
 } {

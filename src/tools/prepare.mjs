@@ -15,6 +15,8 @@ const build = npmCli
   ? spawnSync(process.execPath, [npmCli, 'run', 'build'], { stdio: 'inherit' })
   : spawnSync('npm', ['run', 'build'], { stdio: 'inherit', shell: process.platform === 'win32' });
 if (build.status !== 0) {
-  process.stderr.write(`prepare: \`npm run build\` failed (${build.error?.message ?? `exit ${build.status}`}); fix the build error above and run npm install again.\n`);
+  process.stderr.write(
+    `prepare: \`npm run build\` failed (${build.error?.message ?? `exit ${build.status}`}); fix the build error above and run npm install again.\n`,
+  );
   process.exitCode = 1;
 }

@@ -82,7 +82,9 @@ async function startSimulator(port: number): Promise<DingTalkSimulator> {
     await simulator.start(port);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
-      throw new Error(`port ${port} for the DingTalk simulator is in use: stop what runs there, or pick another with DINGTALK_SIM_PORT=<port> or --sim-port <port>.`);
+      throw new Error(
+        `port ${port} for the DingTalk simulator is in use: stop what runs there, or pick another with DINGTALK_SIM_PORT=<port> or --sim-port <port>.`,
+      );
     }
     throw err;
   }

@@ -134,7 +134,11 @@ function openTunnel(proxy: URL, target: TunnelTarget, options: TunnelAgentOption
     settled = true;
     socket.destroy();
     // The proxy URL may carry credentials: only its host is named.
-    callback(new Error(`Proxy ${proxyHost}:${proxyPort} could not open a tunnel to ${host}:${port}: ${message}. Check the proxy setting (or HTTPS_PROXY / NO_PROXY).`));
+    callback(
+      new Error(
+        `Proxy ${proxyHost}:${proxyPort} could not open a tunnel to ${host}:${port}: ${message}. Check the proxy setting (or HTTPS_PROXY / NO_PROXY).`,
+      ),
+    );
   };
   const onError = (err: Error): void => fail(err.message);
   const onClose = (): void => fail('connection closed');

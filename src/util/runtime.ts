@@ -17,7 +17,6 @@ export const silentLogger: Logger = {
   error() {},
 };
 
-
 export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): NodeJS.Timeout;

@@ -65,16 +65,19 @@ describe('api: DingTalk card and token limits against the simulator', function (
       assert.equal(err.code, 'param.cardAlreadyExist');
       assert.match(err.message, /new outTrackId/);
       assert.match(err.message, /update/);
-      const again = await rejection(createAndDeliverCard(api, { cardTemplateId: 'tpl.schema', outTrackId: 'order-1', robotCode: SIMULATOR_APP.robotCode, userId: 'u1' }));
+      const again = await rejection(
+        createAndDeliverCard(api, { cardTemplateId: 'tpl.schema', outTrackId: 'order-1', robotCode: SIMULATOR_APP.robotCode, userId: 'u1' }),
+      );
       assert.equal(again.code, 'param.cardAlreadyExist');
       assert.deepEqual(sim.card('order-1')!.cardParamMap, { status: 'first' });
     });
   });
 
   describe('streaming rules of the simulator', () => {
-    it('refuses empty and oversized updates, a missing isFull and an unknown card with DingTalk\'s codes', async () => {
+    it("refuses empty and oversized updates, a missing isFull and an unknown card with DingTalk's codes", async () => {
       await createCard(client(), { cardTemplateId: 'ai.schema', outTrackId: 'ai-1' });
-      const update = (fields: Record<string, unknown>) => rawCall(STREAMING, { outTrackId: 'ai-1', guid: `g${Math.random()}`, key: 'content', isFull: true, ...fields });
+      const update = (fields: Record<string, unknown>) =>
+        rawCall(STREAMING, { outTrackId: 'ai-1', guid: `g${Math.random()}`, key: 'content', isFull: true, ...fields });
       const expect = async (fields: Record<string, unknown>, code: string, message: string) => {
         const res = await update(fields);
         assert.equal(res.status, 400, JSON.stringify(fields).slice(0, 80));
@@ -92,7 +95,8 @@ describe('api: DingTalk card and token limits against the simulator', function (
 
       assert.equal((await update({ content: 'x'.repeat(DINGTALK.cardStreamContentBytes) })).status, 200);
       // Appended pieces within 1 K each are refused once the whole content passes 3 K.
-      for (let i = 0; i < 3; i++) await expect({ content: 'z'.repeat(DINGTALK.cardStreamAppendBytes), isFull: false }, 'param.stream.content', 'content is too large');
+      for (let i = 0; i < 3; i++)
+        await expect({ content: 'z'.repeat(DINGTALK.cardStreamAppendBytes), isFull: false }, 'param.stream.content', 'content is too large');
     });
 
     it('streamCard refuses empty content itself, before sending', async () => {
@@ -110,7 +114,13 @@ describe('api: DingTalk card and token limits against the simulator', function (
       const api = client();
       const { outTrackId } = await createCard(api, { cardTemplateId: 'ai.schema' });
       const truncations: Array<{ shownText: string; totalChars: number }> = [];
-      const streamer = new CardStreamer(api, { outTrackId, key: 'content', intervalMs: 20, truncatedNote: NOTE, onTruncated: (info) => truncations.push(info) });
+      const streamer = new CardStreamer(api, {
+        outTrackId,
+        key: 'content',
+        intervalMs: 20,
+        truncatedNote: NOTE,
+        onTruncated: (info) => truncations.push(info),
+      });
       // An LLM answer of ~9 KB in Chinese, token by token.
       const tokens = Array.from({ length: 600 }, (_, i) => `第${i}段回答。`);
       for (const token of tokens) {
@@ -175,7 +185,7 @@ describe('api: DingTalk card and token limits against the simulator', function (
       assert.equal(streamer.truncated, true);
     });
 
-    it('a refusal that is not about size still fails finish() with DingTalk\'s code', async () => {
+    it("a refusal that is not about size still fails finish() with DingTalk's code", async () => {
       const api = client();
       const { outTrackId } = await createCard(api, { cardTemplateId: 'ai.schema' });
       const streamer = new CardStreamer(api, { outTrackId, key: 'content', intervalMs: 20 });

@@ -49,7 +49,10 @@ describe('api: card refusals quote a cut message', function () {
   it('every space refusing with a 1 MB errorMsg: message and detail quote its start only', async () => {
     answer = {
       success: true,
-      result: { outTrackId: 'card-2', deliverResults: [{ spaceType: 'IM_GROUP', spaceId: 'cid1', success: false, errorMsg: `no way ${'y'.repeat(MB)}` }] },
+      result: {
+        outTrackId: 'card-2',
+        deliverResults: [{ spaceType: 'IM_GROUP', spaceId: 'cid1', success: false, errorMsg: `no way ${'y'.repeat(MB)}` }],
+      },
     };
     const err = await rejection(
       createAndDeliverCard(client(), { cardTemplateId: 'tpl', outTrackId: 'card-2', robotCode: 'dingrefusal', conversationId: 'cid1' }),

@@ -61,7 +61,7 @@ describe('api/CardStreamer', () => {
     assert.equal(f.sent.length, 1, 'no update before the interval has passed');
     await f.clock.advance(1);
     assert.equal(f.sent.length, 2);
-    assert.equal(f.sent[1]!.input.content, 'a' + 'b'.repeat(50));
+    assert.equal(f.sent[1]!.input.content, `a${'b'.repeat(50)}`);
     assert.equal(f.sent[1]!.input.isFull, true);
     for (let i = 1; i < f.sent.length; i++) assert.ok(f.sent[i]!.at - f.sent[i - 1]!.at >= 300);
   });
@@ -104,12 +104,15 @@ describe('api/CardStreamer', () => {
     // 2 000 ms / 300 ms ≈ 7 updates + the first + the final.
     assert.ok(f.sent.length <= 10, `sent ${f.sent.length}`);
     const last = f.sent[f.sent.length - 1]!.input;
-    assert.deepEqual({ content: last.content, isFinalize: last.isFinalize, isError: last.isError, isFull: last.isFull }, {
-      content: expected,
-      isFinalize: true,
-      isError: false,
-      isFull: true,
-    });
+    assert.deepEqual(
+      { content: last.content, isFinalize: last.isFinalize, isError: last.isError, isFull: last.isFull },
+      {
+        content: expected,
+        isFinalize: true,
+        isError: false,
+        isFull: true,
+      },
+    );
     assert.equal(f.sent.filter((s) => s.input.isFinalize).length, 1);
     assert.throws(() => f.streamer.append('late'), /after finish/);
     assert.equal(f.clock.pendingTimers, 0);

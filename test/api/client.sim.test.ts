@@ -29,7 +29,6 @@ const GROUP_PATH = '/v1.0/robot/groupMessages/send';
 const BATCH_PATH = '/v1.0/robot/oToMessages/batchSend';
 const GROUP_CID = 'cidGroupOfTheSimulator==';
 
-
 describe('api/OpenApiClient against the simulator', function () {
   let sim: DingTalkSimulator;
   let clock: RecordingClock;
@@ -181,7 +180,12 @@ describe('api/OpenApiClient against the simulator', function () {
 
     it('names Card.Instance.Write for a 403 on cards', async () => {
       const api = client();
-      sim.failNext({ path: '/v1.0/card/instances', status: 403, code: 'Forbidden.AccessDenied.AccessTokenPermissionDenied', message: '没有调用该接口的权限' });
+      sim.failNext({
+        path: '/v1.0/card/instances',
+        status: 403,
+        code: 'Forbidden.AccessDenied.AccessTokenPermissionDenied',
+        message: '没有调用该接口的权限',
+      });
       const err = await fails(createCard(api, { cardTemplateId: 'tpl.schema' }));
       assert.match(err.hint ?? '', /Card\.Instance\.Write/);
     });
@@ -208,7 +212,9 @@ describe('api/OpenApiClient against the simulator', function () {
 
     it('never retries a 400', async () => {
       const api = client();
-      const err = await fails(sendToGroup(api, { robotCode: SIMULATOR_APP.robotCode, openConversationId: GROUP_CID, msgKey: 'sampleNope', msgParam: {} }));
+      const err = await fails(
+        sendToGroup(api, { robotCode: SIMULATOR_APP.robotCode, openConversationId: GROUP_CID, msgKey: 'sampleNope', msgParam: {} }),
+      );
       assert.equal(count(GROUP_PATH), 1);
       assert.equal(err.code, 'invalidParameter.msgKey.invalid');
       assert.match(err.hint ?? '', /msgKey/);
@@ -350,7 +356,10 @@ describe('api/OpenApiClient against the simulator', function () {
         await groupText(api);
         await api.close();
         assert.ok(targets.length >= 1);
-        assert.ok(targets.every((t) => t === new URL(sim.apiBase).host), targets.join(','));
+        assert.ok(
+          targets.every((t) => t === new URL(sim.apiBase).host),
+          targets.join(','),
+        );
       } finally {
         proxy.closeAllConnections();
         await new Promise<void>((resolve) => proxy.close(() => resolve()));
@@ -364,7 +373,10 @@ describe('api/OpenApiClient against the simulator', function () {
       const userIds = Array.from({ length: 43 }, (_, i) => (i === 5 ? 'invalidUser' : `user${i}`));
       const result = await sendToUsers(api, { robotCode: SIMULATOR_APP.robotCode, userIds, ...sampleMarkdown('T', '**x**') });
       const calls = sim.requests.filter((r) => r.path === BATCH_PATH);
-      assert.deepEqual(calls.map((c) => (c.body as { userIds: string[] }).userIds.length), [20, 20, 3]);
+      assert.deepEqual(
+        calls.map((c) => (c.body as { userIds: string[] }).userIds.length),
+        [20, 20, 3],
+      );
       for (const call of calls) {
         const body = call.body as { robotCode: string; msgKey: string; msgParam: unknown };
         assert.equal(body.robotCode, SIMULATOR_APP.robotCode);
@@ -383,8 +395,9 @@ describe('api/OpenApiClient against the simulator', function () {
       const { processQueryKey } = await groupText(api, 'hello group');
       assert.ok(processQueryKey);
       const sent = sim.sent.find((s) => s.kind === 'group');
-      assert.equal(sent?.openConversationId, GROUP_CID);
-      assert.equal(JSON.parse((sent?.body as { msgParam: string }).msgParam).content, 'hello group');
+      assert.ok(sent);
+      assert.equal(sent.openConversationId, GROUP_CID);
+      assert.equal(JSON.parse((sent.body as { msgParam: string }).msgParam).content, 'hello group');
     });
 
     it('rejects bad input naming the field, without any request', async () => {
@@ -441,7 +454,10 @@ describe('api/OpenApiClient against the simulator', function () {
       const err = await fails(replyBySessionWebhook(api, { sessionWebhook: data.sessionWebhook, message: textMessage('late') }));
       assert.equal(err.code, '300001');
       assert.match(err.message, /session 不存在/);
-      assert.match(err.message, /sessionWebhook expired \(valid ~90 min after the message, and DingTalk may end it sooner\); send through the robot API instead/);
+      assert.match(
+        err.message,
+        /sessionWebhook expired \(valid ~90 min after the message, and DingTalk may end it sooner\); send through the robot API instead/,
+      );
       const early = await fails(
         replyBySessionWebhook(api, { sessionWebhook: data.sessionWebhook, sessionWebhookExpiredTime: Date.now() - 1, message: textMessage('late') }),
       );
@@ -455,7 +471,11 @@ describe('api/OpenApiClient against the simulator', function () {
       const data = sim.robotMessage({ text: 'x' }).data as { sessionWebhook: string; sessionWebhookExpiredTime: number };
       assert.equal(sim.invalidateSession(data.sessionWebhook), true);
       const err = await fails(
-        replyBySessionWebhook(api, { sessionWebhook: data.sessionWebhook, sessionWebhookExpiredTime: data.sessionWebhookExpiredTime, message: textMessage('x') }),
+        replyBySessionWebhook(api, {
+          sessionWebhook: data.sessionWebhook,
+          sessionWebhookExpiredTime: data.sessionWebhookExpiredTime,
+          message: textMessage('x'),
+        }),
       );
       assert.equal(err.code, '300001');
       assert.equal(isSessionWebhookGone(err), true);
@@ -483,7 +503,9 @@ describe('api/OpenApiClient against the simulator', function () {
       sim = await restart({ fileUrlTtlMs: -1 });
       const api = client();
       const data = sim.robotMessage({ msgtype: 'file', file }).data as { content: { downloadCode: string } };
-      const err = await fails(downloadMessageFile(api, { downloadCode: data.content.downloadCode, robotCode: SIMULATOR_APP.robotCode, maxBytes: 10_000 }));
+      const err = await fails(
+        downloadMessageFile(api, { downloadCode: data.content.downloadCode, robotCode: SIMULATOR_APP.robotCode, maxBytes: 10_000 }),
+      );
       assert.equal(err.status, 403);
       assert.match(err.hint ?? '', /short-lived/);
       assert.match(err.endpoint, /^http:\/\/127\.0\.0\.1:\d+\/sim\/files\/[0-9a-f]+\.file$/);
@@ -493,7 +515,9 @@ describe('api/OpenApiClient against the simulator', function () {
     it('stops a download larger than maxBytes', async () => {
       const api = client();
       const data = sim.robotMessage({ msgtype: 'file', file }).data as { content: { downloadCode: string } };
-      const err = await fails(downloadMessageFile(api, { downloadCode: data.content.downloadCode, robotCode: SIMULATOR_APP.robotCode, maxBytes: 999 }));
+      const err = await fails(
+        downloadMessageFile(api, { downloadCode: data.content.downloadCode, robotCode: SIMULATOR_APP.robotCode, maxBytes: 999 }),
+      );
       assert.equal(err.code, 'FileTooLarge');
       assert.match(err.message, /larger than the limit of 999 bytes/);
     });
@@ -508,7 +532,10 @@ describe('api/OpenApiClient against the simulator', function () {
       assert.deepEqual(card?.cardParamMap, { title: 'Approve?', amount: '42' });
       const delivered = await deliverCard(api, { outTrackId, robotCode: SIMULATOR_APP.robotCode, conversationId: GROUP_CID });
       assert.equal(delivered.deliverResults[0]?.success, true);
-      assert.deepEqual(sim.card(outTrackId)?.deliveries.map((d) => [d.spaceType, d.spaceId]), [['IM_GROUP', GROUP_CID]]);
+      assert.deepEqual(
+        sim.card(outTrackId)?.deliveries.map((d) => [d.spaceType, d.spaceId]),
+        [['IM_GROUP', GROUP_CID]],
+      );
       const body = sim.requests.find((r) => r.path === '/v1.0/card/instances/deliver')?.body as Record<string, unknown>;
       assert.equal(body['openSpaceId'], `dtv1.card//IM_GROUP.${GROUP_CID}`);
       assert.deepEqual(body['imGroupOpenDeliverModel'], { robotCode: SIMULATOR_APP.robotCode });
@@ -516,11 +543,19 @@ describe('api/OpenApiClient against the simulator', function () {
 
     it('creates and delivers to a user in one call', async () => {
       const api = client();
-      const res = await createAndDeliverCard(api, { cardTemplateId: 'tpl.schema', robotCode: SIMULATOR_APP.robotCode, userId: 'manager01', cardData: { a: 'x' } });
+      const res = await createAndDeliverCard(api, {
+        cardTemplateId: 'tpl.schema',
+        robotCode: SIMULATOR_APP.robotCode,
+        userId: 'manager01',
+        cardData: { a: 'x' },
+      });
       assert.match(res.outTrackId, /^[0-9a-f]{32}$/);
       const card = sim.card(res.outTrackId);
       assert.equal(card?.callbackType, 'STREAM');
-      assert.deepEqual(card?.deliveries.map((d) => [d.spaceType, d.spaceId]), [['IM_ROBOT', 'manager01']]);
+      assert.deepEqual(
+        card?.deliveries.map((d) => [d.spaceType, d.spaceId]),
+        [['IM_ROBOT', 'manager01']],
+      );
     });
 
     it('updates by key, keeping the other fields', async () => {

@@ -13,15 +13,19 @@ import { rejection, selfSignedCert, startLocalServer, type Handler, type LocalSe
 
 const SIGNATURE = 'signature-in-the-redirect-query-1234';
 
-const redirect = (location: string): Handler => (_req, res) => {
-  res.writeHead(302, { location });
-  res.end();
-};
+const redirect =
+  (location: string): Handler =>
+  (_req, res) => {
+    res.writeHead(302, { location });
+    res.end();
+  };
 
-const file = (body: string): Handler => (_req, res) => {
-  res.writeHead(200, { 'content-type': 'text/plain' });
-  res.end(body);
-};
+const file =
+  (body: string): Handler =>
+  (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/plain' });
+    res.end(body);
+  };
 
 describe('api/download: redirects', function () {
   let api: LocalServer;
@@ -75,7 +79,11 @@ describe('api/download: redirects', function () {
 
   it('refuses a redirect chain that leaves the host on a later hop', async () => {
     files.handle = (req, res) =>
-      req.url === '/hop1' ? redirect('/hop2')(req, res) : req.url === '/hop2' ? redirect(`http://localhost:${intranet.port}/admin`)(req, res) : redirect('/hop1')(req, res);
+      req.url === '/hop1'
+        ? redirect('/hop2')(req, res)
+        : req.url === '/hop2'
+          ? redirect(`http://localhost:${intranet.port}/admin`)(req, res)
+          : redirect('/hop1')(req, res);
     const err = await rejection(client().download(`${files.base}/start`, { maxBytes: 1024 }));
     assert.equal(err.code, 'UrlRefused');
     assert.match(err.message, new RegExp(`localhost:${intranet.port}`));

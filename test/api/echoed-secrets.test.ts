@@ -120,7 +120,7 @@ describe('openapi client: secrets echoed in answers that are not JSON', function
     assertNoPieceOf(SECRET, visible(err));
   });
 
-  it('keeps a download URL\'s signature and the token out of a failed download\'s detail', async () => {
+  it("keeps a download URL's signature and the token out of a failed download's detail", async () => {
     server = echoServer({ echoTokenCall: false });
     apiBase = await listen(server);
     api = new OpenApiClient({ clientId: 'dingecho', clientSecret: SECRET, apiBase, maxRetries: 0 });

@@ -49,11 +49,15 @@ describe('api/errors and hints', () => {
     assert.match(hintFor({ status: 400, code: 'invalidParameter.robotCode.auth', endpoint: '/v1.0/robot/groupMessages/send' }) ?? '', /robotCode/);
     assert.match(hintFor({ status: 429, endpoint: '/v1.0/card/streaming' }) ?? '', /rate limit/);
     assert.match(hintFor({ status: 403, code: 'Forbidden.AccessDenied.QpsLimitForApi', endpoint: '/v1.0/x' }) ?? '', /rate limit/);
-    assert.match(hintFor({ status: 200, code: '300001', message: 'session is invalid or expired', endpoint: 'https://oapi.dingtalk.com/robot/sendBySession' }) ?? '', /sessionWebhook expired.*robot API/);
+    assert.match(
+      hintFor({ status: 200, code: '300001', message: 'session is invalid or expired', endpoint: 'https://oapi.dingtalk.com/robot/sendBySession' }) ??
+        '',
+      /sessionWebhook expired.*robot API/,
+    );
     assert.equal(hintFor({ status: 400, code: 'invalidParameter', endpoint: '/v1.0/x' }), undefined);
   });
 
-  it('turns DingTalk\'s documented card and token codes into what to do', () => {
+  it("turns DingTalk's documented card and token codes into what to do", () => {
     // Their messages only repeat the code (DingTalk's card pages), so the code alone must carry the advice.
     const f = (code: string, endpoint: string, status = 400) => hintFor({ status, code, message: code, endpoint }) ?? '';
     assert.match(f('invalidClientIdOrSecret', '/v1.0/oauth2/accessToken'), /ClientID \(AppKey\) and ClientSecret/);
@@ -90,10 +94,20 @@ describe('api/errors and hints', () => {
 
   it('reads new-style, legacy and ban bodies', () => {
     const facts = failureFacts(
-      { requestid: 'R', code: 'Forbidden.AccessDenied.AccessTokenPermissionDenied', message: 'x', accessdenieddetail: { requiredScopes: ['Card.Streaming.Write'] } },
+      {
+        requestid: 'R',
+        code: 'Forbidden.AccessDenied.AccessTokenPermissionDenied',
+        message: 'x',
+        accessdenieddetail: { requiredScopes: ['Card.Streaming.Write'] },
+      },
       {},
     );
-    assert.deepEqual(facts, { code: 'Forbidden.AccessDenied.AccessTokenPermissionDenied', message: 'x', requestId: 'R', requiredScopes: ['Card.Streaming.Write'] });
+    assert.deepEqual(facts, {
+      code: 'Forbidden.AccessDenied.AccessTokenPermissionDenied',
+      message: 'x',
+      requestId: 'R',
+      requiredScopes: ['Card.Streaming.Write'],
+    });
     assert.deepEqual(failureFacts({ errcode: 300001, errmsg: 'session gone' }, { 'x-acs-request-id': 'H' }), {
       code: '300001',
       message: 'session gone',
@@ -109,7 +123,11 @@ describe('api/errors and hints', () => {
   });
 
   it('describes a non-JSON body by its type and title', () => {
-    const parsed = parseBody({ status: 502, headers: { 'content-type': 'text/html; charset=utf-8' }, text: '<html><title>502 Bad Gateway</title></html>' });
+    const parsed = parseBody({
+      status: 502,
+      headers: { 'content-type': 'text/html; charset=utf-8' },
+      text: '<html><title>502 Bad Gateway</title></html>',
+    });
     assert.deepEqual(parsed, { ok: false, reason: 'text/html instead of JSON ("502 Bad Gateway")' });
     assert.deepEqual(parseBody({ status: 200, headers: {}, text: '  ' }), { ok: false, reason: 'an empty body' });
     const err = answerError({ status: 502, headers: {}, text: 'x' }, { ok: false, reason: 'r' }, '/v1.0/y');
@@ -117,7 +135,7 @@ describe('api/errors and hints', () => {
     assert.match(err.hint ?? '', /temporary/);
   });
 
-  it('tells from DingTalk\'s answer whether a request may be sent again', () => {
+  it("tells from DingTalk's answer whether a request may be sent again", () => {
     assert.equal(resendAfter(429, undefined), 'throttled');
     assert.equal(resendAfter(403, 'Forbidden.AccessDenied.QpsLimitForApi'), 'throttled');
     assert.equal(resendAfter(200, '90018'), 'throttled');
@@ -130,7 +148,9 @@ describe('api/errors and hints', () => {
     assert.equal(resendAfter(401, 'InvalidAuthentication'), 'never');
     assert.ok(isTokenRefused(401, undefined) && isTokenRefused(400, 'InvalidAuthentication') && !isTokenRefused(403, '42001'));
     assert.ok(isSessionGone('300001') && isSessionGone('session.expired') && isSessionGone('SessionWebhookExpired') && !isSessionGone('90018'));
-    assert.ok(isGatewayCredentialRefusal(403, undefined) && isGatewayCredentialRefusal(400, 'authFailed') && !isGatewayCredentialRefusal(500, undefined));
+    assert.ok(
+      isGatewayCredentialRefusal(403, undefined) && isGatewayCredentialRefusal(400, 'authFailed') && !isGatewayCredentialRefusal(500, undefined),
+    );
   });
 
   it('gives the three error kinds one base with a code', () => {
@@ -139,10 +159,13 @@ describe('api/errors and hints', () => {
       new GatewayError('refused', 401, true, 'authFailed'),
       new MsgInputError('tooLong', 'msg.payload', 'too long'),
     ];
-    assert.deepEqual(kinds.map((e) => [e instanceof PackageError, e.name, e.code]), [
-      [true, 'DingTalkError', 'X'],
-      [true, 'GatewayError', 'authFailed'],
-      [true, 'MsgInputError', 'tooLong'],
-    ]);
+    assert.deepEqual(
+      kinds.map((e) => [e instanceof PackageError, e.name, e.code]),
+      [
+        [true, 'DingTalkError', 'X'],
+        [true, 'GatewayError', 'authFailed'],
+        [true, 'MsgInputError', 'tooLong'],
+      ],
+    );
   });
 });

@@ -56,7 +56,10 @@ describe('api/inputs: validation and message builders', () => {
 
   it('asks for exactly one card target and some data to update', () => {
     const base = { cardTemplateId: 't.schema', robotCode: 'r' };
-    assert.match(invalid(() => parseInput(CreateAndDeliverCardInputSchema, base, 'createAndDeliverCard', '/p')).message, /exactly one of conversationId/);
+    assert.match(
+      invalid(() => parseInput(CreateAndDeliverCardInputSchema, base, 'createAndDeliverCard', '/p')).message,
+      /exactly one of conversationId/,
+    );
     assert.match(
       invalid(() => parseInput(CreateAndDeliverCardInputSchema, { ...base, conversationId: 'c', userId: 'u' }, 'x', '/p')).message,
       /exactly one/,
@@ -75,7 +78,14 @@ describe('api/inputs: validation and message builders', () => {
       text,
       markdownMessage('t', '### x'),
       actionCardMessage({ title: 't', text: 'x', singleTitle: 'go', singleURL: 'https://e.example' }),
-      actionCardMessage({ title: 't', text: 'x', buttons: [{ title: 'a', actionURL: 'https://a' }, { title: 'b', actionURL: 'https://b' }] }),
+      actionCardMessage({
+        title: 't',
+        text: 'x',
+        buttons: [
+          { title: 'a', actionURL: 'https://a' },
+          { title: 'b', actionURL: 'https://b' },
+        ],
+      }),
       linkMessage({ title: 't', text: 'x', messageUrl: 'https://e.example' }),
     ]) {
       assert.equal(WebhookMessageSchema.safeParse(body).success, true, JSON.stringify(body));
@@ -87,10 +97,22 @@ describe('api/inputs: validation and message builders', () => {
   it('builds msgKey/msgParam pairs', () => {
     assert.deepEqual(sampleMarkdown('T', 'x'), { msgKey: 'sampleMarkdown', msgParam: { title: 'T', text: 'x' } });
     assert.equal(sampleActionCard({ title: 't', text: 'x', singleTitle: 's', singleURL: 'u' }).msgKey, 'sampleActionCard');
-    const three = sampleActionCardButtons('t', 'x', [1, 2, 3].map((i) => ({ title: `b${i}`, actionURL: `u${i}` })));
+    const three = sampleActionCardButtons(
+      't',
+      'x',
+      [1, 2, 3].map((i) => ({ title: `b${i}`, actionURL: `u${i}` })),
+    );
     assert.equal(three.msgKey, 'sampleActionCard3');
     assert.equal(three.msgParam['actionURL3'], 'u3');
-    const side = sampleActionCardButtons('t', 'x', [{ title: 'a', actionURL: 'ua' }, { title: 'b', actionURL: 'ub' }], true);
+    const side = sampleActionCardButtons(
+      't',
+      'x',
+      [
+        { title: 'a', actionURL: 'ua' },
+        { title: 'b', actionURL: 'ub' },
+      ],
+      true,
+    );
     assert.deepEqual(side.msgParam, { title: 't', text: 'x', buttonTitle1: 'a', buttonUrl1: 'ua', buttonTitle2: 'b', buttonUrl2: 'ub' });
     assert.throws(() => sampleActionCardButtons('t', 'x', [{ title: 'a', actionURL: 'u' }]), RangeError);
   });

@@ -40,7 +40,13 @@ describe('api: limits on what the client holds', function () {
     });
 
     it('cuts a download that trickles at its overall deadline, with a clear error, and does not retry it', async () => {
-      const api = new OpenApiClient({ clientId: 'dinglimits', clientSecret: 'limits-secret', apiBase: base, timeoutMs: 1_000, downloadTimeoutMs: 400 });
+      const api = new OpenApiClient({
+        clientId: 'dinglimits',
+        clientSecret: 'limits-secret',
+        apiBase: base,
+        timeoutMs: 1_000,
+        downloadTimeoutMs: 400,
+      });
       clients.push(api);
       const started = performance.now();
       const err = await rejection(api.download(`${base}/slow.bin?sig=limits-signature`, { maxBytes: 2_000_000 }));
@@ -73,7 +79,13 @@ describe('api: limits on what the client holds', function () {
     it(`fails calls at once, with an actionable error, once ${MAX_QUEUED_CALLS} calls to one API wait for a slot`, async () => {
       // A clock that never moves: every call past the first 20 waits for a slot for good.
       const clock = new ManualClock();
-      const api = new OpenApiClient({ clientId: SIMULATOR_APP.clientId, clientSecret: SIMULATOR_APP.clientSecret, apiBase: sim.apiBase, clock, maxRetries: 0 });
+      const api = new OpenApiClient({
+        clientId: SIMULATOR_APP.clientId,
+        clientSecret: SIMULATOR_APP.clientSecret,
+        apiBase: sim.apiBase,
+        clock,
+        maxRetries: 0,
+      });
       await api.getAccessToken();
       const over = 25;
       const calls = Array.from({ length: 20 + MAX_QUEUED_CALLS + over }, (_, i) =>

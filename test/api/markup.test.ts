@@ -5,7 +5,9 @@ import { htmlTitle, stripTags } from '../../src/api/markup';
 /** The linear scanners must say what the regexes they replace said; random markup-ish text checks it. */
 describe('api/markup', () => {
   const markupish = fc
-    .array(fc.constantFrom('<', '>', '/', 'title', 'TiTlE', '</title>', '</TITLE>', ' lang="x"', 'a', ' ', '\n', 'x'.repeat(70), 'İ'), { maxLength: 14 })
+    .array(fc.constantFrom('<', '>', '/', 'title', 'TiTlE', '</title>', '</TITLE>', ' lang="x"', 'a', ' ', '\n', 'x'.repeat(70), 'İ'), {
+      maxLength: 14,
+    })
     .map((parts) => parts.join(''));
 
   it('htmlTitle finds what /<title[^>]*>([^<]{1,120})<\\/title>/i found', () => {

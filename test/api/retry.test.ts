@@ -1,5 +1,13 @@
 import assert from 'node:assert/strict';
-import { backoffDelay, decideRetry, DEFAULT_RETRY, isOutcomeUnknown, isRetryableNetworkError, parseRetryAfter, type RetryContext } from '../../src/api/retry';
+import {
+  backoffDelay,
+  decideRetry,
+  DEFAULT_RETRY,
+  isOutcomeUnknown,
+  isRetryableNetworkError,
+  parseRetryAfter,
+  type RetryContext,
+} from '../../src/api/retry';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
 const ctx = (over: Partial<RetryContext> = {}): RetryContext => ({
@@ -14,11 +22,26 @@ const ctx = (over: Partial<RetryContext> = {}): RetryContext => ({
 describe('api/retry policy', () => {
   it('backs off exponentially with jitter, capped per step', () => {
     const opts = { baseDelayMs: 100, maxDelayMs: 1000 };
-    assert.equal(backoffDelay(0, opts, () => 0), 50);
-    assert.equal(backoffDelay(0, opts, () => 0.999999), 100);
-    assert.equal(backoffDelay(1, opts, () => 0), 100);
-    assert.equal(backoffDelay(2, opts, () => 0), 200);
-    assert.equal(backoffDelay(10, opts, () => 0.999999), 1000);
+    assert.equal(
+      backoffDelay(0, opts, () => 0),
+      50,
+    );
+    assert.equal(
+      backoffDelay(0, opts, () => 0.999999),
+      100,
+    );
+    assert.equal(
+      backoffDelay(1, opts, () => 0),
+      100,
+    );
+    assert.equal(
+      backoffDelay(2, opts, () => 0),
+      200,
+    );
+    assert.equal(
+      backoffDelay(10, opts, () => 0.999999),
+      1000,
+    );
   });
 
   it('retries 429 and 5xx gateway errors of an idempotent call', () => {
@@ -31,7 +54,13 @@ describe('api/retry policy', () => {
   it('resends a send only when DingTalk surely did not act: 429 and 503, not 500/502/504 or 503 operationTimeout', () => {
     assert.equal(decideRetry({ kind: 'response', status: 429 }, ctx(), DEFAULT_RETRY).retry, true);
     assert.equal(decideRetry({ kind: 'response', status: 503 }, ctx(), DEFAULT_RETRY).retry, true);
-    for (const [status, code] of [[500, undefined], [502, undefined], [504, undefined], [503, 'operationTimeout'], [500, 'system.error']] as const) {
+    for (const [status, code] of [
+      [500, undefined],
+      [502, undefined],
+      [504, undefined],
+      [503, 'operationTimeout'],
+      [500, 'system.error'],
+    ] as const) {
       const d = decideRetry({ kind: 'response', status, code }, ctx(), DEFAULT_RETRY);
       assert.deepEqual(d, { retry: false, reason: 'not safe to resend' }, `${status} ${code}`);
       assert.equal(isOutcomeUnknown({ kind: 'response', status, code }), true, `${status} ${code}`);

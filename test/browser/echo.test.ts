@@ -70,7 +70,11 @@ describe('the echo example in a real browser: imported, deployed, answering on t
     await chat.fill('#chat-input', 'hello group');
     await chat.press('#chat-input', 'Enter');
     await chat.locator('#chat .msg.robot .bubble', { hasText: `${nick} said: hello group` }).waitFor();
-    assert.equal(await chat.locator('#chat .msg.robot .bubble', { hasText: 'hello from the browser' }).count(), 0, 'the 1:1 reply is not in the group');
+    assert.equal(
+      await chat.locator('#chat .msg.robot .bubble', { hasText: 'hello from the browser' }).count(),
+      0,
+      'the 1:1 reply is not in the group',
+    );
     await editor.context().close();
   });
 });

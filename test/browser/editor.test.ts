@@ -1,14 +1,32 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { PLAYGROUND_APP_ID } from '../../src/tools/playground-flows';
-import { closeEditDialog, declaredTypes, localeText, openEditDialog, openEditor, squash, testConnection, useBrowserPlayground, type EditorRed } from './support';
+import {
+  closeEditDialog,
+  declaredTypes,
+  localeText,
+  openEditDialog,
+  openEditor,
+  squash,
+  testConnection,
+  useBrowserPlayground,
+  type EditorRed,
+} from './support';
 
 /** Adds one node of each type to the open flow, without the drag-to-place step of a real import. */
 async function addNodes(page: Page, types: string[]): Promise<void> {
   await page.evaluate((list) => {
     const RED = (window as unknown as { RED: EditorRed }).RED;
     const z = RED.workspaces.active();
-    const nodes = list.map((type, i) => ({ id: `browsertest${i}`, type, name: '', x: 200 + (i % 2) * 300, y: 400 + Math.floor(i / 2) * 60, z, wires: [] }));
+    const nodes = list.map((type, i) => ({
+      id: `browsertest${i}`,
+      type,
+      name: '',
+      x: 200 + (i % 2) * 300,
+      y: 400 + Math.floor(i / 2) * 60,
+      z,
+      wires: [],
+    }));
     RED.view.importNodes(nodes, { touchImport: true, applyNodeDefaults: true, generateIds: false, addFlow: false, notify: false });
   }, types);
 }
@@ -24,13 +42,15 @@ async function defaultsOf(page: Page, type: string): Promise<string[]> {
  */
 async function dialogTexts(page: Page): Promise<Array<[string, string]>> {
   return page.locator('.red-ui-tray form [data-i18n]').evaluateAll((elements) =>
-    elements.flatMap((e) =>
-      (e.getAttribute('data-i18n') ?? '').split(';').map((spec) => {
-        const [, attr, key] = /^(?:\[(\w+)\])?(?:[^:]*:)?(.*)$/.exec(spec) ?? [];
-        const shown = attr && attr !== 'html' ? e.getAttribute(attr) : e.textContent;
-        return [key ?? '', (shown ?? '').trim()] as [string, string];
-      }),
-    ).filter(([key]) => key.startsWith('dingtalk-')),
+    elements
+      .flatMap((e) =>
+        (e.getAttribute('data-i18n') ?? '').split(';').map((spec) => {
+          const [, attr, key] = /^(?:\[(\w+)\])?(?:[^:]*:)?(.*)$/.exec(spec) ?? [];
+          const shown = attr && attr !== 'html' ? e.getAttribute(attr) : e.textContent;
+          return [key ?? '', (shown ?? '').trim()] as [string, string];
+        }),
+      )
+      .filter(([key]) => key.startsWith('dingtalk-')),
   );
 }
 
@@ -85,7 +105,9 @@ describe('the playground (npm start) in a real browser', function () {
     const zh = await openEditor(fx.browser, fx.editorUrl, 'zh-CN');
     try {
       for (const type of declaredTypes().palette) {
-        const label = await zh.locator(`#red-ui-palette-container-DingTalk .red-ui-palette-node[data-palette-type="${type}"] .red-ui-palette-label`).textContent();
+        const label = await zh
+          .locator(`#red-ui-palette-container-DingTalk .red-ui-palette-node[data-palette-type="${type}"] .red-ui-palette-label`)
+          .textContent();
         assert.equal(squash(label), localeText('zh-CN', `${type}.paletteLabel`));
       }
       await checkDialogs(zh, 'zh-CN');
@@ -96,7 +118,10 @@ describe('the playground (npm start) in a real browser', function () {
 
   it('shows the deployed example flows connected to the simulator', async () => {
     const tabs = await page.locator('#red-ui-workspace-tabs .red-ui-tab-label').allTextContents();
-    assert.deepEqual(tabs.map((t) => t.trim()), ['Echo robot', 'Approval automation']);
+    assert.deepEqual(
+      tabs.map((t) => t.trim()),
+      ['Echo robot', 'Approval automation'],
+    );
     const connected = localeText('en-US', 'dingtalk-stream-app.status.connected') ?? 'connected';
     // The robot-in node's status text, as the editor draws it under the node.
     await page.locator('.red-ui-flow-node-status-label', { hasText: connected }).first().waitFor();
@@ -149,7 +174,14 @@ describe('the playground (npm start) in a real browser', function () {
   });
 
   it("moves a login written in an old app's Proxy URL into the credential fields; the deploy stores it as a credential", async () => {
-    const legacy = { id: 'legacyproxyapp', type: 'dingtalk-stream-app', name: 'legacy proxy', apiBase: fx.simulatorUrl, robotCode: '', proxy: 'http://corp-user:c%40rp-pass@127.0.0.1:3128' };
+    const legacy = {
+      id: 'legacyproxyapp',
+      type: 'dingtalk-stream-app',
+      name: 'legacy proxy',
+      apiBase: fx.simulatorUrl,
+      robotCode: '',
+      proxy: 'http://corp-user:c%40rp-pass@127.0.0.1:3128',
+    };
     await page.evaluate((node) => {
       const RED = (window as unknown as { RED: EditorRed }).RED;
       RED.view.importNodes([node], { touchImport: true, applyNodeDefaults: true, generateIds: false, addFlow: false, notify: false });
@@ -177,7 +209,10 @@ describe('the playground (npm start) in a real browser', function () {
     const saved = (JSON.parse(flows) as Array<Record<string, unknown>>).find((n) => n['id'] === 'legacyproxyapp');
     assert.equal(saved?.['proxy'], 'http://127.0.0.1:3128');
     assert.ok(!flows.includes('c@rp-pass') && !flows.includes('c%40rp-pass'), 'the flows no longer hold the proxy password');
-    const creds = (await (await fetch(`${fx.editorUrl.replace(/\/$/, '')}/credentials/dingtalk-stream-app/legacyproxyapp`)).json()) as Record<string, unknown>;
+    const creds = (await (await fetch(`${fx.editorUrl.replace(/\/$/, '')}/credentials/dingtalk-stream-app/legacyproxyapp`)).json()) as Record<
+      string,
+      unknown
+    >;
     assert.equal(creds['proxyUser'], 'corp-user');
     assert.equal(creds['has_proxyPassword'], true);
   });

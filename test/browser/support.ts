@@ -81,7 +81,11 @@ export interface EditorRed {
   workspaces: { active(): string };
   view: { importNodes(nodes: object[], options: object): void };
   editor: { edit(node: unknown): void; editConfig(name: string, type: string, id: string): void };
-  nodes: { node(id: string): unknown; filterNodes(filter: { type: string }): unknown[]; getType(type: string): { defaults: Record<string, unknown> } };
+  nodes: {
+    node(id: string): unknown;
+    filterNodes(filter: { type: string }): unknown[];
+    getType(type: string): { defaults: Record<string, unknown> };
+  };
 }
 
 /** The palette breaks long labels over lines. */
@@ -111,4 +115,3 @@ export async function closeEditDialog(page: Page): Promise<void> {
   await page.click('#node-dialog-cancel');
   await page.locator('#node-dialog-cancel').waitFor({ state: 'detached' });
 }
-

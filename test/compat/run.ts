@@ -82,7 +82,8 @@ async function main(): Promise<void> {
   for (const run of runs) outcomes.push(await runOne(run, files));
 
   process.stdout.write('\ncompatibility run:\n');
-  for (const o of outcomes) process.stdout.write(`  ${o.ok ? 'ok    ' : 'FAILED'}  ${o.label}  ${o.seconds.toFixed(1)} s${o.ok ? '' : `  ${o.detail}`}\n`);
+  for (const o of outcomes)
+    process.stdout.write(`  ${o.ok ? 'ok    ' : 'FAILED'}  ${o.label}  ${o.seconds.toFixed(1)} s${o.ok ? '' : `  ${o.detail}`}\n`);
   const failed = outcomes.filter((o) => !o.ok);
   if (failed.length > 0) {
     process.stderr.write(`compat: ${failed.length} of ${outcomes.length} runs failed: ${failed.map((o) => o.label).join('; ')}\n`);

@@ -42,7 +42,13 @@ describe('dingtalk-card node', function () {
   });
 
   it('updates a card by key through msg.outTrackId', async () => {
-    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'tpl.schema', target: 'user', userId: 'u1' });
+    const flow = await loadAction(cardNode, env.sim, {
+      type: 'dingtalk-card',
+      operation: '',
+      cardTemplateId: 'tpl.schema',
+      target: 'user',
+      userId: 'u1',
+    });
     const created = await flow.send({ operation: 'createAndDeliver', payload: { status: 'pending', who: 'alice' } });
     const outTrackId = created.out!['outTrackId'] as string;
     const updated = await flow.send({ operation: 'update', outTrackId, payload: { status: 'approved' } });
@@ -57,7 +63,13 @@ describe('dingtalk-card node', function () {
   });
 
   it('streams chunks into an AI card at a bounded rate and finalizes on msg.complete', async () => {
-    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'group', openConversationId: 'cidAI' });
+    const flow = await loadAction(cardNode, env.sim, {
+      type: 'dingtalk-card',
+      operation: '',
+      cardTemplateId: 'ai.schema',
+      target: 'group',
+      openConversationId: 'cidAI',
+    });
     const outTrackId = (await flow.send({ operation: 'createAndDeliver', payload: {} })).out!['outTrackId'] as string;
     const chunks = ['The ', 'answer ', 'is ', '42', '.'];
     for (const c of chunks) {
@@ -78,7 +90,14 @@ describe('dingtalk-card node', function () {
   });
 
   it('marks a stream failed on msg.error and refuses later chunks for it', async () => {
-    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'user', userId: 'u1', streamKey: 'msg' });
+    const flow = await loadAction(cardNode, env.sim, {
+      type: 'dingtalk-card',
+      operation: '',
+      cardTemplateId: 'ai.schema',
+      target: 'user',
+      userId: 'u1',
+      streamKey: 'msg',
+    });
     const outTrackId = 'ai-fail-1';
     await flow.send({ operation: 'createAndDeliver', outTrackId, payload: {} });
     await flow.sendAndComplete({ operation: 'stream', outTrackId, payload: 'partial' });
@@ -93,7 +112,14 @@ describe('dingtalk-card node', function () {
   });
 
   it('finishes a stream that gets no chunk for the idle time, with a warning', async () => {
-    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'user', userId: 'u1', streamIdleSec: 0.2 });
+    const flow = await loadAction(cardNode, env.sim, {
+      type: 'dingtalk-card',
+      operation: '',
+      cardTemplateId: 'ai.schema',
+      target: 'user',
+      userId: 'u1',
+      streamIdleSec: 0.2,
+    });
     const warnings: string[] = [];
     flow.node.on('call:warn', (call: { args: unknown[] }) => warnings.push(String(call.args[0])));
     const outTrackId = (await flow.send({ operation: 'createAndDeliver', payload: {} })).out!['outTrackId'] as string;
@@ -105,7 +131,13 @@ describe('dingtalk-card node', function () {
   });
 
   it('finalizes its open streams when the node is redeployed', async () => {
-    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'user', userId: 'u1' });
+    const flow = await loadAction(cardNode, env.sim, {
+      type: 'dingtalk-card',
+      operation: '',
+      cardTemplateId: 'ai.schema',
+      target: 'user',
+      userId: 'u1',
+    });
     const outTrackId = (await flow.send({ operation: 'createAndDeliver', payload: {} })).out!['outTrackId'] as string;
     await flow.sendAndComplete({ operation: 'stream', outTrackId, payload: 'half an answer' });
     // A "modified nodes" deploy stops only this node; the app and its API client stay up.
@@ -116,7 +148,13 @@ describe('dingtalk-card node', function () {
   });
 
   it('stops streaming without hanging when the whole flow stops', async () => {
-    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'user', userId: 'u1' });
+    const flow = await loadAction(cardNode, env.sim, {
+      type: 'dingtalk-card',
+      operation: '',
+      cardTemplateId: 'ai.schema',
+      target: 'user',
+      userId: 'u1',
+    });
     const outTrackId = (await flow.send({ operation: 'createAndDeliver', payload: {} })).out!['outTrackId'] as string;
     await flow.sendAndComplete({ operation: 'stream', outTrackId, payload: 'cut short' });
     await helper.unload();
@@ -135,7 +173,12 @@ describe('dingtalk-card node', function () {
   });
 
   it('surfaces a missing card permission with the permission to request, never the secret', async () => {
-    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', cardTemplateId: 'tpl.schema', target: 'group', openConversationId: 'cidX' });
+    const flow = await loadAction(cardNode, env.sim, {
+      type: 'dingtalk-card',
+      cardTemplateId: 'tpl.schema',
+      target: 'group',
+      openConversationId: 'cidX',
+    });
     env.sim.failNext({ path: CREATE_AND_DELIVER, status: 403, code: 'Forbidden.AccessDenied.AccessTokenPermissionDenied', message: 'denied' });
     const { error } = await flow.send({ payload: {} });
     assert.match(error!['error'].message, /Card\.Instance\.Write/);
@@ -143,7 +186,13 @@ describe('dingtalk-card node', function () {
   });
 
   it('a long LLM answer ends with a finalized card, a warning and a yellow status; the flow gets the whole text', async () => {
-    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'group', openConversationId: 'cidAI' });
+    const flow = await loadAction(cardNode, env.sim, {
+      type: 'dingtalk-card',
+      operation: '',
+      cardTemplateId: 'ai.schema',
+      target: 'group',
+      openConversationId: 'cidAI',
+    });
     const warnings: string[] = [];
     flow.node.on('call:warn', (call: { args: unknown[] }) => warnings.push(String(call.args[0])));
     const outTrackId = (await flow.send({ operation: 'createAndDeliver', payload: {} })).out!['outTrackId'] as string;
@@ -174,7 +223,13 @@ describe('dingtalk-card node', function () {
   });
 
   it('never streams an empty update: a stream completed without text ends the card with "(no answer)"', async () => {
-    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'user', userId: 'u1' });
+    const flow = await loadAction(cardNode, env.sim, {
+      type: 'dingtalk-card',
+      operation: '',
+      cardTemplateId: 'ai.schema',
+      target: 'user',
+      userId: 'u1',
+    });
     const outTrackId = (await flow.send({ operation: 'createAndDeliver', payload: {} })).out!['outTrackId'] as string;
     await flow.sendAndComplete({ operation: 'stream', outTrackId, payload: '' });
     await flow.sendAndComplete({ operation: 'stream', outTrackId, payload: ' ' });
@@ -187,7 +242,13 @@ describe('dingtalk-card node', function () {
   });
 
   it('refuses to create a second card with the same msg.outTrackId, saying to use a new one or update', async () => {
-    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'tpl.schema', target: 'user', userId: 'u1' });
+    const flow = await loadAction(cardNode, env.sim, {
+      type: 'dingtalk-card',
+      operation: '',
+      cardTemplateId: 'tpl.schema',
+      target: 'user',
+      userId: 'u1',
+    });
     const first = await flow.send({ operation: 'createAndDeliver', outTrackId: 'leave-42', payload: { status: 'pending' } });
     assert.equal(first.error, undefined);
     const second = await flow.send({ operation: 'createAndDeliver', outTrackId: 'leave-42', payload: { status: 'again' } });

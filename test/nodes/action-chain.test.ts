@@ -17,7 +17,17 @@ describe('action nodes chained after dingtalk-robot-in', function () {
     const flow = [
       { id: FLOW_ID, type: 'tab', label: 'chain' },
       appConfig(env.sim, APP_ID, { name: 'sim' }),
-      { id: 'in', z: FLOW_ID, type: 'dingtalk-robot-in', app: APP_ID, chat: 'both', msgtypes: '', keyword: '', keywordMode: 'contains', wires: [['a1']] },
+      {
+        id: 'in',
+        z: FLOW_ID,
+        type: 'dingtalk-robot-in',
+        app: APP_ID,
+        chat: 'both',
+        msgtypes: '',
+        keyword: '',
+        keywordMode: 'contains',
+        wires: [['a1']],
+      },
       ...nodes.map((n) => ({ z: FLOW_ID, app: APP_ID, ...n })),
       { id: 'out', z: FLOW_ID, type: 'helper' },
     ];

@@ -63,7 +63,7 @@ describe('dingtalk-file node', function () {
       const { out, error } = await flow.send({ dingtalk });
       assert.equal(error, undefined, `${JSON.stringify(evil)}: ${error?.['error']?.message}`);
       const path = out!['filepath'] as string;
-      assert.ok(path.startsWith(dir + '/'), `${JSON.stringify(evil)} was saved at ${path}`);
+      assert.ok(path.startsWith(`${dir}/`), `${JSON.stringify(evil)} was saved at ${path}`);
       assert.ok(!path.slice(dir.length + 1).includes('/'), `${JSON.stringify(evil)} made a subdirectory: ${path}`);
     }
     assert.deepEqual(readdirSync(dir).sort(), ['a_b.txt', 'escape.txt', 'file', 'hidden', 'passwd', 'win.txt']);
@@ -84,7 +84,10 @@ describe('dingtalk-file node', function () {
 
   it('stops a download past the size limit with a clear error, and the next one still works', async () => {
     const flow = await loadAction(fileNode, env.sim, { type: 'dingtalk-file', maxSizeMB: 0.001, directory: dir });
-    const big = env.sim.robotMessage({ msgtype: 'file', file: { data: Buffer.alloc(64 * 1024, 1), contentType: 'application/zip', fileName: 'big.zip' } }).data;
+    const big = env.sim.robotMessage({
+      msgtype: 'file',
+      file: { data: Buffer.alloc(64 * 1024, 1), contentType: 'application/zip', fileName: 'big.zip' },
+    }).data;
     const { error } = await flow.send({ dingtalk: big });
     assert.match(error!['error'].message, /larger than the limit/);
     assert.deepEqual(readdirSync(dir), []);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { MsgInputError } from '../../src/msg/input-error';
 import type { DingTalkSimulator } from '../../src/simulator';
 import { appConfig, helper, loadAction, recordStatuses, simCredentials, useNodeRedWithSimulator, type ActionFlow, type Status } from './support';
+import { circular, nested, throwingToJson } from '../support/hostile-values';
 
 const replyNode: unknown = require('../../nodes/dingtalk-reply');
 const sendNode: unknown = require('../../nodes/dingtalk-send');
@@ -10,22 +11,6 @@ const fileNode: unknown = require('../../nodes/dingtalk-file');
 const appNode: unknown = require('../../nodes/dingtalk-stream-app');
 
 const STREAMING = '/v1.0/card/streaming';
-
-function nested(levels: number, bottom: unknown = 'bottom'): unknown {
-  let v: unknown = bottom;
-  for (let i = 0; i < levels; i++) v = { a: v };
-  return v;
-}
-
-function circular(): Record<string, unknown> {
-  const inner: Record<string, unknown> = { list: [1] };
-  const outer: Record<string, unknown> = { content: 'hi', inner };
-  (inner['list'] as unknown[]).push(outer);
-  return outer;
-}
-
-/** toJSON throws a null-prototype object: not an Error, and String() of it throws too. */
-const throwingToJson = (): Record<string, unknown> => ({ content: 'hi', a: { toJSON: () => { throw Object.create(null); } } });
 
 interface Refusal {
   code: string;
@@ -92,7 +77,12 @@ describe('action nodes refuse msg values that are not plain JSON', function () {
     lastIsRed(flow.statuses);
   }
 
-  async function expectDeepRefused(nodeModule: unknown, config: Record<string, unknown>, msgs: Array<[Record<string, unknown>, Refusal]>, good: Record<string, unknown>): Promise<void> {
+  async function expectDeepRefused(
+    nodeModule: unknown,
+    config: Record<string, unknown>,
+    msgs: Array<[Record<string, unknown>, Refusal]>,
+    good: Record<string, unknown>,
+  ): Promise<void> {
     const flow = await loadWithoutCatch(nodeModule, env.sim, config);
     for (const [msg, { code, property }] of msgs) {
       const before = env.sim.requests.length;
@@ -115,7 +105,11 @@ describe('action nodes refuse msg values that are not plain JSON', function () {
       await expectRefused(flow, { payload, dingtalk: dingtalk() }, { code: 'notFinite', property: 'msg.payload' });
     }
     const webhook = String(dingtalk()['sessionWebhook']);
-    await expectRefused(flow, { payload: 'hi', dingtalk: { ...dingtalk(), sessionWebhook: `${webhook}\u202E` } }, { code: 'invisibleCharacter', property: 'msg.dingtalk.sessionWebhook' });
+    await expectRefused(
+      flow,
+      { payload: 'hi', dingtalk: { ...dingtalk(), sessionWebhook: `${webhook}\u202E` } },
+      { code: 'invisibleCharacter', property: 'msg.dingtalk.sessionWebhook' },
+    );
 
     const { out, error } = await flow.send({ payload: 'Still working', dingtalk: dingtalk() });
     assert.equal(error, undefined);
@@ -126,10 +120,22 @@ describe('action nodes refuse msg values that are not plain JSON', function () {
   it('dingtalk-reply (raw, action card): cycles, BigInt, a throwing toJSON; then replies', async () => {
     const flow = await loadAction(replyNode, env.sim, { type: 'dingtalk-reply', msgType: 'raw' });
     const dingtalk = env.sim.robotMessage({ text: 'hello' }).data as Record<string, unknown>;
-    await expectRefused(flow, { payload: { msgtype: 'text', text: circular() }, dingtalk }, { code: 'circular', property: 'msg.payload.text.inner.list.1' });
-    await expectRefused(flow, { payload: { msgtype: 'text', text: { content: 'x' }, n: 10n }, dingtalk }, { code: 'bigint', property: 'msg.payload.n' });
+    await expectRefused(
+      flow,
+      { payload: { msgtype: 'text', text: circular() }, dingtalk },
+      { code: 'circular', property: 'msg.payload.text.inner.list.1' },
+    );
+    await expectRefused(
+      flow,
+      { payload: { msgtype: 'text', text: { content: 'x' }, n: 10n }, dingtalk },
+      { code: 'bigint', property: 'msg.payload.n' },
+    );
     await expectRefused(flow, { payload: { msgtype: 'text', text: throwingToJson() }, dingtalk }, { code: 'unreadable', property: 'msg.payload' });
-    await expectRefused(flow, { payload: { msgtype: 'text', text: { content: Number.NaN } }, dingtalk }, { code: 'notFinite', property: 'msg.payload.text.content' });
+    await expectRefused(
+      flow,
+      { payload: { msgtype: 'text', text: { content: Number.NaN } }, dingtalk },
+      { code: 'notFinite', property: 'msg.payload.text.content' },
+    );
     const ok = await flow.send({ payload: { msgtype: 'text', text: { content: 'small' } }, dingtalk });
     assert.equal(ok.error, undefined);
 
@@ -137,7 +143,11 @@ describe('action nodes refuse msg values that are not plain JSON', function () {
     const card = await loadAction(replyNode, env.sim, { type: 'dingtalk-reply', msgType: 'actionCard' });
     const base = { title: 'T', text: 'x', singleTitle: 'Go', singleURL: 'https://example.com' };
     // Extra fields of an action card are sent on as they are: a cycle there used to escape as a raw TypeError.
-    await expectRefused(card, { payload: { ...base, extra: circular() }, dingtalk }, { code: 'circular', property: 'msg.payload.extra.inner.list.1' });
+    await expectRefused(
+      card,
+      { payload: { ...base, extra: circular() }, dingtalk },
+      { code: 'circular', property: 'msg.payload.extra.inner.list.1' },
+    );
     const sent = await card.send({ payload: base, dingtalk });
     assert.equal(sent.error, undefined);
   });
@@ -147,7 +157,12 @@ describe('action nodes refuse msg values that are not plain JSON', function () {
     await expectDeepRefused(
       replyNode,
       { type: 'dingtalk-reply', msgType: 'raw' },
-      [[{ payload: { msgtype: 'text', text: nested(20_000) }, dingtalk }, { code: 'tooDeep', property: 'msg.payload' }]],
+      [
+        [
+          { payload: { msgtype: 'text', text: nested(20_000) }, dingtalk },
+          { code: 'tooDeep', property: 'msg.payload' },
+        ],
+      ],
       { payload: { msgtype: 'text', text: { content: 'ok' } }, dingtalk },
     );
   });
@@ -161,12 +176,28 @@ describe('action nodes refuse msg values that are not plain JSON', function () {
     await expectRefused(flow, { ...custom, msgParam: { content: 12345678901234567890n } }, { code: 'bigint', property: 'msg.msgParam.content' });
     await expectRefused(flow, { ...custom, msgParam: throwingToJson() }, { code: 'unreadable', property: 'msg.msgParam' });
     await expectRefused(flow, { ...custom, msgParam: { content: Number.NaN } }, { code: 'notFinite', property: 'msg.msgParam.content' });
-    await expectRefused(flow, { ...custom, msgParam: `{"content":${'['.repeat(20_000)}${']'.repeat(20_000)}}` }, { code: 'tooDeep', property: 'msg.msgParam' });
-    await expectRefused(flow, { payload: { msgKey: 'sampleText', msgParam: { content: 1n } }, userIds: 'alice' }, { code: 'bigint', property: 'msg.payload.msgParam.content' });
+    await expectRefused(
+      flow,
+      { ...custom, msgParam: `{"content":${'['.repeat(20_000)}${']'.repeat(20_000)}}` },
+      { code: 'tooDeep', property: 'msg.msgParam' },
+    );
+    await expectRefused(
+      flow,
+      { payload: { msgKey: 'sampleText', msgParam: { content: 1n } }, userIds: 'alice' },
+      { code: 'bigint', property: 'msg.payload.msgParam.content' },
+    );
     await expectRefused(flow, { payload: 'hi', userIds: ['alice', Number.NaN] }, { code: 'notFinite', property: 'msg.userIds[1]' });
     await expectRefused(flow, { payload: 'hi', userIds: ['ali\u202Ece'] }, { code: 'invisibleCharacter', property: 'msg.userIds' });
-    await expectRefused(flow, { payload: 'hi', openConversationId: 'cid\u2066G' }, { code: 'invisibleCharacter', property: 'msg.openConversationId' });
-    await expectRefused(flow, { ...custom, msgKey: 'sample\u200FText', msgParam: { content: 'x' } }, { code: 'invisibleCharacter', property: 'msg.msgKey' });
+    await expectRefused(
+      flow,
+      { payload: 'hi', openConversationId: 'cid\u2066G' },
+      { code: 'invisibleCharacter', property: 'msg.openConversationId' },
+    );
+    await expectRefused(
+      flow,
+      { ...custom, msgKey: 'sample\u200FText', msgParam: { content: 'x' } },
+      { code: 'invisibleCharacter', property: 'msg.msgKey' },
+    );
 
     const { out, error } = await flow.send({ ...custom, msgParam: { content: 'Still working' } });
     assert.equal(error, undefined);
@@ -179,25 +210,49 @@ describe('action nodes refuse msg values that are not plain JSON', function () {
       sendNode,
       { type: 'dingtalk-send' },
       [
-        [{ msgKey: 'sampleText', msgParam: { content: nested(20_000) }, userIds: 'alice' }, { code: 'tooDeep', property: 'msg.msgParam' }],
-        [{ payload: { msgtype: 'text', text: nested(20_000) }, userIds: 'alice' }, { code: 'tooDeep', property: 'msg.payload' }],
+        [
+          { msgKey: 'sampleText', msgParam: { content: nested(20_000) }, userIds: 'alice' },
+          { code: 'tooDeep', property: 'msg.msgParam' },
+        ],
+        [
+          { payload: { msgtype: 'text', text: nested(20_000) }, userIds: 'alice' },
+          { code: 'tooDeep', property: 'msg.payload' },
+        ],
       ],
       { payload: 'ok', userIds: 'alice' },
     );
   });
 
   it('dingtalk-card: hostile card data on create and update, NaN stream chunks, bidi in ids; then streams', async () => {
-    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'group', openConversationId: 'cidCards' });
+    const flow = await loadAction(cardNode, env.sim, {
+      type: 'dingtalk-card',
+      operation: '',
+      cardTemplateId: 'ai.schema',
+      target: 'group',
+      openConversationId: 'cidCards',
+    });
     for (const operation of ['createAndDeliver', 'update']) {
       const base = { operation, outTrackId: 'card-1' };
       await expectRefused(flow, { ...base, payload: { score: Number.NaN } }, { code: 'notFinite', property: 'msg.payload.score' });
-      await expectRefused(flow, { ...base, payload: { list: [{ n: Number.NEGATIVE_INFINITY }] } }, { code: 'notFinite', property: 'msg.payload.list.0.n' });
+      await expectRefused(
+        flow,
+        { ...base, payload: { list: [{ n: Number.NEGATIVE_INFINITY }] } },
+        { code: 'notFinite', property: 'msg.payload.list.0.n' },
+      );
       await expectRefused(flow, { ...base, payload: circular() }, { code: 'circular', property: 'msg.payload.inner.list.1' });
       await expectRefused(flow, { ...base, payload: { id: 1n } }, { code: 'bigint', property: 'msg.payload.id' });
       await expectRefused(flow, { ...base, payload: throwingToJson() }, { code: 'unreadable', property: 'msg.payload' });
     }
-    await expectRefused(flow, { operation: 'createAndDeliver', cardTemplateId: 'ai\u202E.schema', payload: {} }, { code: 'invisibleCharacter', property: 'msg.cardTemplateId' });
-    await expectRefused(flow, { operation: 'update', outTrackId: 'card\u200E-1', payload: {} }, { code: 'invisibleCharacter', property: 'msg.outTrackId' });
+    await expectRefused(
+      flow,
+      { operation: 'createAndDeliver', cardTemplateId: 'ai\u202E.schema', payload: {} },
+      { code: 'invisibleCharacter', property: 'msg.cardTemplateId' },
+    );
+    await expectRefused(
+      flow,
+      { operation: 'update', outTrackId: 'card\u200E-1', payload: {} },
+      { code: 'invisibleCharacter', property: 'msg.outTrackId' },
+    );
 
     const created = await flow.send({ operation: 'createAndDeliver', payload: { title: 'ok' } });
     assert.equal(created.error, undefined);
@@ -218,8 +273,14 @@ describe('action nodes refuse msg values that are not plain JSON', function () {
       cardNode,
       config,
       [
-        [{ operation: 'createAndDeliver', payload: { list: nested(20_000) } }, { code: 'tooDeep', property: 'msg.payload' }],
-        [{ operation: 'update', outTrackId: 'card-1', payload: nested(20_000) }, { code: 'tooDeep', property: 'msg.payload' }],
+        [
+          { operation: 'createAndDeliver', payload: { list: nested(20_000) } },
+          { code: 'tooDeep', property: 'msg.payload' },
+        ],
+        [
+          { operation: 'update', outTrackId: 'card-1', payload: nested(20_000) },
+          { code: 'tooDeep', property: 'msg.payload' },
+        ],
       ],
       { operation: 'createAndDeliver', payload: { title: 'ok' } },
     );
@@ -239,6 +300,11 @@ describe('action nodes refuse msg values that are not plain JSON', function () {
 
   it('dingtalk-file: a download code nested 20,000 levels deep; then downloads', async () => {
     const code = (env.sim.robotMessage({ msgtype: 'file' }).data as Record<string, any>)['content'].downloadCode as string;
-    await expectDeepRefused(fileNode, { type: 'dingtalk-file' }, [[{ downloadCode: nested(20_000) }, { code: 'invalidProperty', property: 'msg.downloadCode' }]], { downloadCode: code });
+    await expectDeepRefused(
+      fileNode,
+      { type: 'dingtalk-file' },
+      [[{ downloadCode: nested(20_000) }, { code: 'invalidProperty', property: 'msg.downloadCode' }]],
+      { downloadCode: code },
+    );
   });
 });

@@ -47,9 +47,21 @@ describe('action nodes refuse oversized msg fields', function () {
     const dingtalk = (): Record<string, unknown> => env.sim.robotMessage({ text: 'hello' }).data as Record<string, unknown>;
     const max = INPUT_LIMITS.textChars;
     await expectRefused(flow, { payload: chars(max + 1), dingtalk: dingtalk() }, 'msg.payload', `${fmt(max + 1)} characters`, max);
-    await expectRefused(flow, { payload: { title: 'T', text: chars(max + 5) }, dingtalk: dingtalk() }, 'msg.payload.text', `${fmt(max + 5)} characters`, max);
+    await expectRefused(
+      flow,
+      { payload: { title: 'T', text: chars(max + 5) }, dingtalk: dingtalk() },
+      'msg.payload.text',
+      `${fmt(max + 5)} characters`,
+      max,
+    );
     const title = INPUT_LIMITS.titleChars;
-    await expectRefused(flow, { payload: '## ok', title: chars(title + 1), dingtalk: dingtalk() }, 'msg.title', `${fmt(title + 1)} characters`, title);
+    await expectRefused(
+      flow,
+      { payload: '## ok', title: chars(title + 1), dingtalk: dingtalk() },
+      'msg.title',
+      `${fmt(title + 1)} characters`,
+      title,
+    );
     const url = INPUT_LIMITS.urlChars;
     await expectRefused(
       flow,
@@ -85,8 +97,20 @@ describe('action nodes refuse oversized msg fields', function () {
     await expectRefused(flow, { payload: 'hi', userIds: users }, 'msg.userIds', `${fmt(users.length)},`, INPUT_LIMITS.userIds);
     const bigParam = { content: chars(INPUT_LIMITS.msgParamBytes) };
     await expectRefused(flow, { msgKey: 'sampleText', msgParam: bigParam, userIds: 'alice' }, 'msg.msgParam', 'bytes', INPUT_LIMITS.msgParamBytes);
-    await expectRefused(flow, { payload: { msgKey: 'sampleText', msgParam: JSON.stringify(bigParam) }, userIds: 'alice' }, 'msg.payload.msgParam', 'bytes', INPUT_LIMITS.msgParamBytes);
-    await expectRefused(flow, { payload: { msgtype: 'text', text: { content: chars(INPUT_LIMITS.messageBytes) } }, userIds: 'alice' }, 'msg.payload', 'bytes', INPUT_LIMITS.messageBytes);
+    await expectRefused(
+      flow,
+      { payload: { msgKey: 'sampleText', msgParam: JSON.stringify(bigParam) }, userIds: 'alice' },
+      'msg.payload.msgParam',
+      'bytes',
+      INPUT_LIMITS.msgParamBytes,
+    );
+    await expectRefused(
+      flow,
+      { payload: { msgtype: 'text', text: { content: chars(INPUT_LIMITS.messageBytes) } }, userIds: 'alice' },
+      'msg.payload',
+      'bytes',
+      INPUT_LIMITS.messageBytes,
+    );
     const id = INPUT_LIMITS.idChars;
     await expectRefused(flow, { payload: 'hi', openConversationId: `cid${chars(id)}` }, 'msg.openConversationId', `${fmt(id + 3)} characters`, id);
 
@@ -101,15 +125,33 @@ describe('action nodes refuse oversized msg fields', function () {
   });
 
   it('dingtalk-card: card data keys and size, template id, streamed chunk; then delivers and streams normally', async () => {
-    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'group', openConversationId: 'cidCards' });
+    const flow = await loadAction(cardNode, env.sim, {
+      type: 'dingtalk-card',
+      operation: '',
+      cardTemplateId: 'ai.schema',
+      target: 'group',
+      openConversationId: 'cidCards',
+    });
     const keys = INPUT_LIMITS.cardParamKeys;
     const many = Object.fromEntries(Array.from({ length: keys + 1 }, (_, i) => [`k${i}`, 'v']));
     await expectRefused(flow, { operation: 'createAndDeliver', payload: many }, 'msg.payload', `${fmt(keys + 1)},`, keys);
     const bytes = INPUT_LIMITS.cardDataBytes;
     await expectRefused(flow, { operation: 'createAndDeliver', payload: { body: chars(bytes) } }, 'msg.payload', 'bytes', bytes);
-    await expectRefused(flow, { operation: 'update', outTrackId: 'card-1', payload: { body: { nested: chars(bytes) } } }, 'msg.payload', 'bytes', bytes);
+    await expectRefused(
+      flow,
+      { operation: 'update', outTrackId: 'card-1', payload: { body: { nested: chars(bytes) } } },
+      'msg.payload',
+      'bytes',
+      bytes,
+    );
     const id = INPUT_LIMITS.idChars;
-    await expectRefused(flow, { operation: 'createAndDeliver', cardTemplateId: chars(id + 1), payload: {} }, 'msg.cardTemplateId', `${fmt(id + 1)} characters`, id);
+    await expectRefused(
+      flow,
+      { operation: 'createAndDeliver', cardTemplateId: chars(id + 1), payload: {} },
+      'msg.cardTemplateId',
+      `${fmt(id + 1)} characters`,
+      id,
+    );
 
     const created = await flow.send({ operation: 'createAndDeliver', payload: { title: 'ok' } });
     assert.equal(created.error, undefined);
@@ -126,7 +168,13 @@ describe('action nodes refuse oversized msg fields', function () {
   });
 
   it('dingtalk-card: the whole text streamed into one card is capped; the stream stays usable', async () => {
-    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', target: 'group', openConversationId: 'cidCards' });
+    const flow = await loadAction(cardNode, env.sim, {
+      type: 'dingtalk-card',
+      operation: '',
+      cardTemplateId: 'ai.schema',
+      target: 'group',
+      openConversationId: 'cidCards',
+    });
     const created = await flow.send({ operation: 'createAndDeliver', payload: { title: 'ok' } });
     const outTrackId = created.out!['outTrackId'] as string;
     const half = INPUT_LIMITS.streamTextChars / 2;

@@ -14,7 +14,10 @@ describe('action node msg input', () => {
   it('maps action cards to the robot API template that fits their buttons', () => {
     assert.equal(actionCardToRobotApi({ title: 't', text: 'x', singleTitle: 'Go', singleURL: 'https://g' }).msgKey, 'sampleActionCard');
     assert.equal(actionCardToRobotApi({ title: 't', text: 'x', btns: [{ title: 'A', actionURL: 'https://a' }] }).msgKey, 'sampleActionCard');
-    const two = [{ title: 'A', actionURL: 'https://a' }, { title: 'B', actionURL: 'https://b' }];
+    const two = [
+      { title: 'A', actionURL: 'https://a' },
+      { title: 'B', actionURL: 'https://b' },
+    ];
     assert.equal(actionCardToRobotApi({ title: 't', text: 'x', btns: two, btnOrientation: '1' }).msgKey, 'sampleActionCard6');
     assert.equal(actionCardToRobotApi({ title: 't', text: 'x', btns: two, btnOrientation: '0' }).msgKey, 'sampleActionCard2');
   });
@@ -24,16 +27,25 @@ describe('action node msg input', () => {
       msgKey: 'sampleLink',
       msgParam: { title: 'T', text: 'x', messageUrl: 'https://m', picUrl: '' },
     });
-    assert.throws(() => webhookToRobotApi({ msgtype: 'feedCard', feedCard: {} }), (e: unknown) => e instanceof MsgInputError && /feedCard/.test(e.message));
+    assert.throws(
+      () => webhookToRobotApi({ msgtype: 'feedCard', feedCard: {} }),
+      (e: unknown) => e instanceof MsgInputError && /feedCard/.test(e.message),
+    );
   });
 
   it('builds markdown titles from the first line and explains a bad payload by its path', () => {
-    assert.deepEqual(buildWebhookMessage('markdown', '## Build **ok**\nmore', {}), { msgtype: 'markdown', markdown: { title: 'Build **ok**', text: '## Build **ok**\nmore' } });
+    assert.deepEqual(buildWebhookMessage('markdown', '## Build **ok**\nmore', {}), {
+      msgtype: 'markdown',
+      markdown: { title: 'Build **ok**', text: '## Build **ok**\nmore' },
+    });
     assert.throws(
       () => buildWebhookMessage('markdown', { title: 'T' }, {}),
       (e: unknown) => e instanceof MsgInputError && e.property === 'msg.payload.text' && /expected/i.test(e.message),
     );
-    assert.deepEqual(buildRobotApiMessage('auto', { msgKey: 'sampleText', msgParam: '{"content":"x"}' }, {}), { msgKey: 'sampleText', msgParam: { content: 'x' } });
+    assert.deepEqual(buildRobotApiMessage('auto', { msgKey: 'sampleText', msgParam: '{"content":"x"}' }, {}), {
+      msgKey: 'sampleText',
+      msgParam: { content: 'x' },
+    });
     assert.throws(() => msgParamFrom('{not json', 'msg.msgParam'), /msg\.msgParam is a string but not JSON/);
   });
 
@@ -44,11 +56,20 @@ describe('action node msg input', () => {
     const opts: SendNodeOptions = { target: '', userIds: '', openConversationId: '', msgType: 'auto', msgKey: '', msgParam: '', title: '' };
     assert.deepEqual(sendTarget(opts, { userIds: 'u1', openConversationId: 'cid1' }), { to: 'users', userIds: ['u1'] });
     assert.deepEqual(sendTarget(opts, { openConversationId: 'cid1' }), { to: 'group', openConversationId: 'cid1' });
-    assert.deepEqual(sendTarget({ ...opts, target: 'group', openConversationId: 'cidNode' }, { openConversationId: 'cidMsg' }), { to: 'group', openConversationId: 'cidNode' });
+    assert.deepEqual(sendTarget({ ...opts, target: 'group', openConversationId: 'cidNode' }, { openConversationId: 'cidMsg' }), {
+      to: 'group',
+      openConversationId: 'cidNode',
+    });
   });
 
   it('chooses the reply route by webhook expiry and conversation type', () => {
-    const ctx = replyContext({ sessionWebhook: 'https://oapi.dingtalk.com/robot/sendBySession?session=x', sessionWebhookExpiredTime: 1000, conversationType: '1', senderStaffId: 's1', conversationId: 'cid1' });
+    const ctx = replyContext({
+      sessionWebhook: 'https://oapi.dingtalk.com/robot/sendBySession?session=x',
+      sessionWebhookExpiredTime: 1000,
+      conversationType: '1',
+      senderStaffId: 's1',
+      conversationId: 'cid1',
+    });
     assert.deepEqual(chooseReplyRoute(ctx, 999, false), { via: 'webhook', sessionWebhook: ctx.sessionWebhook });
     assert.throws(() => chooseReplyRoute(ctx, 1000, false), /expired at 1970-01-01T00:00:01.000Z/);
     assert.deepEqual(chooseReplyRoute(ctx, 1000, true), { via: 'users', userIds: ['s1'] });
@@ -60,8 +81,14 @@ describe('action node msg input', () => {
     assert.deepEqual(cardParamMap({ a: 1, b: null, c: { d: true }, e: 's' }), { a: '1', b: '', c: '{"d":true}', e: 's' });
     assert.throws(() => cardParamMap(['x']), /msg\.payload/);
     const opts = { operation: '' as const, cardTemplateId: '', target: '' as const, userId: '', openConversationId: '' };
-    assert.deepEqual(cardTarget(opts, { dingtalk: { conversationType: '2', conversationId: 'cidG' } }), { space: 'group', openConversationId: 'cidG' });
-    assert.deepEqual(cardTarget(opts, { userId: 'u1', dingtalk: { conversationType: '2', conversationId: 'cidG' } }), { space: 'user', userId: 'u1' });
+    assert.deepEqual(cardTarget(opts, { dingtalk: { conversationType: '2', conversationId: 'cidG' } }), {
+      space: 'group',
+      openConversationId: 'cidG',
+    });
+    assert.deepEqual(cardTarget(opts, { userId: 'u1', dingtalk: { conversationType: '2', conversationId: 'cidG' } }), {
+      space: 'user',
+      userId: 'u1',
+    });
     assert.throws(() => cardTarget(opts, {}), /No one to deliver the card to/);
     assert.deepEqual(streamChunk({ payload: 'x', complete: true }), { kind: 'finish', text: 'x' });
     assert.deepEqual(streamChunk({ payload: 'x', isError: true, complete: true }), { kind: 'fail', text: 'x' });
@@ -78,29 +105,77 @@ describe('action node msg input', () => {
         return e instanceof MsgInputError ? e.code : String(e);
       }
     };
-    assert.equal(code(() => buildWebhookMessage('text', 'x'.repeat(L.textChars), {})), undefined);
-    assert.equal(code(() => buildWebhookMessage('text', 'x'.repeat(L.textChars + 1), {})), 'tooLong');
-    assert.equal(code(() => buildWebhookMessage('markdown', 'ok', { title: 't'.repeat(L.titleChars) })), undefined);
-    assert.equal(code(() => buildWebhookMessage('markdown', 'ok', { title: 't'.repeat(L.titleChars + 1) })), 'tooLong');
+    assert.equal(
+      code(() => buildWebhookMessage('text', 'x'.repeat(L.textChars), {})),
+      undefined,
+    );
+    assert.equal(
+      code(() => buildWebhookMessage('text', 'x'.repeat(L.textChars + 1), {})),
+      'tooLong',
+    );
+    assert.equal(
+      code(() => buildWebhookMessage('markdown', 'ok', { title: 't'.repeat(L.titleChars) })),
+      undefined,
+    );
+    assert.equal(
+      code(() => buildWebhookMessage('markdown', 'ok', { title: 't'.repeat(L.titleChars + 1) })),
+      'tooLong',
+    );
     const keys = (n: number): Record<string, string> => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
-    assert.equal(code(() => cardParamMap(keys(L.cardParamKeys))), undefined);
-    assert.equal(code(() => cardParamMap(keys(L.cardParamKeys + 1))), 'tooMany');
-    assert.equal(code(() => streamChunk({ payload: 'x'.repeat(L.streamChunkBytes) })), undefined);
+    assert.equal(
+      code(() => cardParamMap(keys(L.cardParamKeys))),
+      undefined,
+    );
+    assert.equal(
+      code(() => cardParamMap(keys(L.cardParamKeys + 1))),
+      'tooMany',
+    );
+    assert.equal(
+      code(() => streamChunk({ payload: 'x'.repeat(L.streamChunkBytes) })),
+      undefined,
+    );
     // Bytes, not characters: 3 bytes per Chinese character in UTF-8.
-    assert.equal(code(() => streamChunk({ payload: '长'.repeat(Math.floor(L.streamChunkBytes / 3) + 1) })), 'tooLarge');
+    assert.equal(
+      code(() => streamChunk({ payload: '长'.repeat(Math.floor(L.streamChunkBytes / 3) + 1) })),
+      'tooLarge',
+    );
     // DingTalk's 15,000 bytes for the msgParam JSON string: {"content":"…"} adds 14.
-    assert.equal(code(() => msgParamFrom({ content: 'x'.repeat(L.msgParamBytes - 14) }, 'msg.msgParam')), undefined);
-    assert.equal(code(() => msgParamFrom({ content: 'x'.repeat(L.msgParamBytes - 13) }, 'msg.msgParam')), 'msgParamTooLarge');
+    assert.equal(
+      code(() => msgParamFrom({ content: 'x'.repeat(L.msgParamBytes - 14) }, 'msg.msgParam')),
+      undefined,
+    );
+    assert.equal(
+      code(() => msgParamFrom({ content: 'x'.repeat(L.msgParamBytes - 13) }, 'msg.msgParam')),
+      'msgParamTooLarge',
+    );
     const opts: SendNodeOptions = { target: '', userIds: '', openConversationId: '', msgType: 'auto', msgKey: '', msgParam: '', title: '' };
     const ids = (n: number): string[] => Array.from({ length: n }, (_, i) => `u${i}`);
-    assert.equal(code(() => sendTarget(opts, { userIds: ids(L.userIds) })), undefined);
-    assert.equal(code(() => sendTarget(opts, { userIds: ids(L.userIds + 1) })), 'tooMany');
-    assert.equal(code(() => sendTarget({ ...opts, target: 'users', userIds: ids(L.userIds + 1).join(',') }, {})), 'tooMany');
-    assert.equal(code(() => fileRequest({ downloadCode: 'c'.repeat(L.downloadCodeBytes) }, 'r')), undefined);
-    assert.equal(code(() => fileRequest({ downloadCode: 'c'.repeat(L.downloadCodeBytes + 1) }, 'r')), 'tooLarge');
+    assert.equal(
+      code(() => sendTarget(opts, { userIds: ids(L.userIds) })),
+      undefined,
+    );
+    assert.equal(
+      code(() => sendTarget(opts, { userIds: ids(L.userIds + 1) })),
+      'tooMany',
+    );
+    assert.equal(
+      code(() => sendTarget({ ...opts, target: 'users', userIds: ids(L.userIds + 1).join(',') }, {})),
+      'tooMany',
+    );
+    assert.equal(
+      code(() => fileRequest({ downloadCode: 'c'.repeat(L.downloadCodeBytes) }, 'r')),
+      undefined,
+    );
+    assert.equal(
+      code(() => fileRequest({ downloadCode: 'c'.repeat(L.downloadCodeBytes + 1) }, 'r')),
+      'tooLarge',
+    );
     // The existing button maximum reads as a size error too.
     const btns = Array.from({ length: 6 }, (_, i) => ({ title: `b${i}`, actionURL: 'https://a' }));
-    assert.throws(() => buildWebhookMessage('actionCard', { title: 't', text: 'x', btns }, {}), /msg\.payload\.btns has too many entries: 6, the limit is 5/);
+    assert.throws(
+      () => buildWebhookMessage('actionCard', { title: 't', text: 'x', btns }, {}),
+      /msg\.payload\.btns has too many entries: 6, the limit is 5/,
+    );
   });
 
   it('makes any name a single safe path segment', () => {

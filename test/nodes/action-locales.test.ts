@@ -53,7 +53,8 @@ describe('action node catalogs', () => {
         if (lang === 'zh-CN') {
           for (const code of codes) assert.equal(typeof lookup(mine, `errors.${code}`), 'string', `zh-CN/${type}.json has errors.${code}`);
         }
-        for (const label of ['paletteLabel', 'label.app', 'label.name']) assert.equal(typeof lookup(mine, label), 'string', `${lang}/${type}.json has ${label}`);
+        for (const label of ['paletteLabel', 'label.app', 'label.name'])
+          assert.equal(typeof lookup(mine, label), 'string', `${lang}/${type}.json has ${label}`);
       }
     });
   }

@@ -48,7 +48,15 @@ describe('dingtalk-reply node', function () {
 
   it('sends an action card built from msg.payload', async () => {
     const flow = await loadAction(replyNode, env.sim, { type: 'dingtalk-reply', msgType: 'actionCard' });
-    const card = { title: 'Approve?', text: 'Leave request', btnOrientation: '1', btns: [{ title: 'Yes', actionURL: 'https://example.com/y' }, { title: 'No', actionURL: 'https://example.com/n' }] };
+    const card = {
+      title: 'Approve?',
+      text: 'Leave request',
+      btnOrientation: '1',
+      btns: [
+        { title: 'Yes', actionURL: 'https://example.com/y' },
+        { title: 'No', actionURL: 'https://example.com/n' },
+      ],
+    };
     const { out } = await flow.send({ payload: card, dingtalk: incoming() });
     assert.deepEqual(out!['payload'], card);
     const sent = await env.sim.waitForSent((s) => s.kind === 'webhook');
@@ -102,14 +110,19 @@ describe('dingtalk-reply node', function () {
     const { out, error } = await flow.send({ payload: 'late but here', dingtalk });
     assert.equal(error, undefined);
     const req = await env.sim.waitForRequest('/v1.0/robot/oToMessages/batchSend');
-    assert.deepEqual(req.body, { robotCode: SIMULATOR_APP.robotCode, userIds: ['staff7'], msgKey: 'sampleText', msgParam: JSON.stringify({ content: 'late but here' }) });
+    assert.deepEqual(req.body, {
+      robotCode: SIMULATOR_APP.robotCode,
+      userIds: ['staff7'],
+      msgKey: 'sampleText',
+      msgParam: JSON.stringify({ content: 'late but here' }),
+    });
     assert.ok((out!['dingtalkResponse'] as { processQueryKeys: string[] }).processQueryKeys.length === 1);
     assert.equal(out!['payload'], 'late but here');
   });
 
   it('falls back to the group robot API for an expired group webhook when enabled', async () => {
     const flow = await loadAction(replyNode, env.sim, { type: 'dingtalk-reply', fallbackToApi: true, msgType: 'markdown' });
-    const dingtalk: Record<string, any> = { ...incoming({ conversationType: "2" }), sessionWebhookExpiredTime: Date.now() - 1000 };
+    const dingtalk: Record<string, any> = { ...incoming({ conversationType: '2' }), sessionWebhookExpiredTime: Date.now() - 1000 };
     const { out } = await flow.send({ payload: '**late**', title: 'T', dingtalk });
     assert.ok(out);
     const sent = await env.sim.waitForSent((s) => s.kind === 'group');
@@ -133,7 +146,11 @@ describe('dingtalk-reply node', function () {
     const sent = await env.sim.waitForSent((s) => s.kind === 'oto');
     assert.deepEqual(sent.userIds, ['staff8']);
     assert.equal(JSON.parse((sent.body as { msgParam: string }).msgParam).content, 'after all');
-    assert.deepEqual(env.sim.sent.map((s) => s.kind), ['oto'], 'delivered once, by the API');
+    assert.deepEqual(
+      env.sim.sent.map((s) => s.kind),
+      ['oto'],
+      'delivered once, by the API',
+    );
     assert.equal((out!['dingtalkResponse'] as { processQueryKeys: string[] }).processQueryKeys.length, 1);
     assert.equal(flow.statuses.at(-1)?.text, 'sent via robot API');
   });
@@ -148,7 +165,10 @@ describe('dingtalk-reply node', function () {
     const sent = await env.sim.waitForSent((s) => s.kind === 'group');
     assert.equal(sent.openConversationId, dingtalk['conversationId']);
     assert.equal((sent.body as { msgKey: string }).msgKey, 'sampleMarkdown');
-    assert.deepEqual(env.sim.sent.map((s) => s.kind), ['group']);
+    assert.deepEqual(
+      env.sim.sent.map((s) => s.kind),
+      ['group'],
+    );
   });
 
   it('without the fallback, a webhook DingTalk ended early fails clearly and nothing is sent', async () => {
@@ -159,7 +179,10 @@ describe('dingtalk-reply node', function () {
     assert.equal(out, undefined);
     const message = String(error!['error'].message);
     assert.match(message, /no longer accepts replies through the session webhook of this message \(300001 "session 不存在"\)/);
-    assert.match(message, /although its expiry time has not passed\. Nothing was sent\. Enable "when the webhook has expired, send through the robot API instead"/);
+    assert.match(
+      message,
+      /although its expiry time has not passed\. Nothing was sent\. Enable "when the webhook has expired, send through the robot API instead"/,
+    );
     assert.equal(env.sim.sent.length, 0);
     assert.equal(env.sim.requests.filter((r) => r.path.startsWith('/v1.0/robot/')).length, 0);
     assert.match(flow.statuses.at(-1)?.text ?? '', /msg\.dingtalk\.sessionWebhook/);
@@ -169,13 +192,21 @@ describe('dingtalk-reply node', function () {
     const flow = await loadAction(replyNode, env.sim, { type: 'dingtalk-reply', fallbackToApi: true });
     const dingtalk = { ...incoming({ conversationType: '1' }), sessionWebhookExpiredTime: Date.now() - 1000 };
     const { error } = await flow.send({ payload: '长'.repeat(5000), dingtalk });
-    assert.match(String(error!['error'].message), /msg\.payload is too large: as a robot message \(msgParam\) it is 15,014 bytes, the limit is 15,000/);
+    assert.match(
+      String(error!['error'].message),
+      /msg\.payload is too large: as a robot message \(msgParam\) it is 15,014 bytes, the limit is 15,000/,
+    );
     assert.equal(env.sim.requests.filter((r) => r.path.startsWith('/v1.0/robot/')).length, 0);
   });
 
   it('surfaces DingTalk refusals with their hint, and never shows the app secret', async () => {
     const flow = await loadAction(replyNode, env.sim, { type: 'dingtalk-reply', fallbackToApi: true });
-    env.sim.failNext({ path: '/v1.0/robot/oToMessages/batchSend', status: 403, code: 'Forbidden.AccessDenied.AccessTokenPermissionDenied', message: 'no permission [qyapi_robot_sendmsg]' });
+    env.sim.failNext({
+      path: '/v1.0/robot/oToMessages/batchSend',
+      status: 403,
+      code: 'Forbidden.AccessDenied.AccessTokenPermissionDenied',
+      message: 'no permission [qyapi_robot_sendmsg]',
+    });
     const dingtalk = { ...incoming({ conversationType: '1' }), sessionWebhookExpiredTime: Date.now() - 1000 };
     const { error } = await flow.send({ payload: 'x', dingtalk });
     assert.match(error!['error'].message, /qyapi_robot_sendmsg/);

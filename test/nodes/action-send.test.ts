@@ -11,12 +11,17 @@ describe('dingtalk-send node', function () {
 
   const bodiesTo = (path: string): unknown[] => env.sim.requests.filter((r) => r.path === path).map((r) => r.body);
 
-  it('sends a string payload as text to the users in msg.userIds (comma string) and returns DingTalk\'s answer', async () => {
+  it("sends a string payload as text to the users in msg.userIds (comma string) and returns DingTalk's answer", async () => {
     const flow = await loadAction(sendNode, env.sim, { type: 'dingtalk-send' });
     const { out, error } = await flow.send({ payload: 'Build finished', userIds: 'alice, bob' });
     assert.equal(error, undefined);
     assert.deepEqual(bodiesTo(BATCH), [
-      { robotCode: SIMULATOR_APP.robotCode, userIds: ['alice', 'bob'], msgKey: 'sampleText', msgParam: JSON.stringify({ content: 'Build finished' }) },
+      {
+        robotCode: SIMULATOR_APP.robotCode,
+        userIds: ['alice', 'bob'],
+        msgKey: 'sampleText',
+        msgParam: JSON.stringify({ content: 'Build finished' }),
+      },
     ]);
     const response = out!['dingtalkResponse'] as Record<string, unknown>;
     assert.equal(typeof response['processQueryKey'], 'string');
@@ -25,7 +30,7 @@ describe('dingtalk-send node', function () {
     assert.equal(flow.statuses.at(-1)?.fill, 'green');
   });
 
-  it('uses the node\'s user ids over msg.userIds and reports invalid and throttled users with a yellow dot', async () => {
+  it("uses the node's user ids over msg.userIds and reports invalid and throttled users with a yellow dot", async () => {
     const flow = await loadAction(sendNode, env.sim, { type: 'dingtalk-send', target: 'users', userIds: 'alice,invalidUser,flowControlledBob' });
     const { out } = await flow.send({ payload: 'hi', userIds: ['ignored'] });
     const response = out!['dingtalkResponse'] as Record<string, string[]>;
@@ -40,7 +45,12 @@ describe('dingtalk-send node', function () {
     const flow = await loadAction(sendNode, env.sim, { type: 'dingtalk-send', msgType: 'markdown', title: 'Alert' });
     const { out } = await flow.send({ payload: '## Disk full', openConversationId: 'cidGroup1' });
     assert.deepEqual(bodiesTo(GROUP), [
-      { robotCode: SIMULATOR_APP.robotCode, openConversationId: 'cidGroup1', msgKey: 'sampleMarkdown', msgParam: JSON.stringify({ title: 'Alert', text: '## Disk full' }) },
+      {
+        robotCode: SIMULATOR_APP.robotCode,
+        openConversationId: 'cidGroup1',
+        msgKey: 'sampleMarkdown',
+        msgParam: JSON.stringify({ title: 'Alert', text: '## Disk full' }),
+      },
     ]);
     assert.equal(typeof (out!['dingtalkResponse'] as Record<string, unknown>)['processQueryKey'], 'string');
   });
@@ -48,21 +58,48 @@ describe('dingtalk-send node', function () {
   it('maps image, link and multi-button action cards to their msgKeys', async () => {
     const flow = await loadAction(sendNode, env.sim, { type: 'dingtalk-send', target: 'group', openConversationId: 'cidG', msgType: 'image' });
     await flow.send({ payload: 'https://example.com/a.png' });
-    assert.deepEqual(bodiesTo(GROUP).map((b) => (b as { msgKey: string }).msgKey), ['sampleImageMsg']);
+    assert.deepEqual(
+      bodiesTo(GROUP).map((b) => (b as { msgKey: string }).msgKey),
+      ['sampleImageMsg'],
+    );
     await helper.unload();
 
     const cards = await loadAction(sendNode, env.sim, { type: 'dingtalk-send', target: 'group', openConversationId: 'cidG', msgType: 'actionCard' });
-    await cards.send({ payload: { title: 'T', text: 'x', btns: [{ title: 'A', actionURL: 'https://a' }, { title: 'B', actionURL: 'https://b' }, { title: 'C', actionURL: 'https://c' }] } });
+    await cards.send({
+      payload: {
+        title: 'T',
+        text: 'x',
+        btns: [
+          { title: 'A', actionURL: 'https://a' },
+          { title: 'B', actionURL: 'https://b' },
+          { title: 'C', actionURL: 'https://c' },
+        ],
+      },
+    });
     const body = bodiesTo(GROUP)[1] as { msgKey: string; msgParam: string };
     assert.equal(body.msgKey, 'sampleActionCard3');
-    assert.deepEqual(JSON.parse(body.msgParam), { title: 'T', text: 'x', actionTitle1: 'A', actionURL1: 'https://a', actionTitle2: 'B', actionURL2: 'https://b', actionTitle3: 'C', actionURL3: 'https://c' });
+    assert.deepEqual(JSON.parse(body.msgParam), {
+      title: 'T',
+      text: 'x',
+      actionTitle1: 'A',
+      actionURL1: 'https://a',
+      actionTitle2: 'B',
+      actionURL2: 'https://b',
+      actionTitle3: 'C',
+      actionURL3: 'https://c',
+    });
   });
 
   it('sends any msg.msgKey + msg.msgParam as given', async () => {
     const flow = await loadAction(sendNode, env.sim, { type: 'dingtalk-send', target: 'users', userIds: 'u1' });
     await flow.send({ msgKey: 'sampleLink', msgParam: { title: 'T', text: 'x', messageUrl: 'https://m', picUrl: '' }, payload: 'unused' });
     assert.deepEqual(bodiesTo(BATCH), [
-      { robotCode: SIMULATOR_APP.robotCode, userIds: ['u1'], msgKey: 'sampleLink', msgParam: JSON.stringify({ title: 'T', text: 'x', messageUrl: 'https://m', picUrl: '' }) },
+      {
+        robotCode: SIMULATOR_APP.robotCode,
+        userIds: ['u1'],
+        msgKey: 'sampleLink',
+        msgParam: JSON.stringify({ title: 'T', text: 'x', messageUrl: 'https://m', picUrl: '' }),
+      },
     ]);
   });
 
@@ -101,7 +138,7 @@ describe('dingtalk-send node', function () {
     assert.ok(!visibleText(flow).includes(SIMULATOR_APP.clientSecret));
   });
 
-  it('refuses a message over DingTalk\'s 15,000 bytes of msgParam before sending, naming msg.payload, size and limit', async () => {
+  it("refuses a message over DingTalk's 15,000 bytes of msgParam before sending, naming msg.payload, size and limit", async () => {
     const flow = await loadAction(sendNode, env.sim, { type: 'dingtalk-send', target: 'group', openConversationId: 'cidG' });
     // 5,000 Chinese characters: well under the 20,000-character text limit, but 15,014 bytes as msgParam.
     const { out, error } = await flow.send({ payload: '长'.repeat(5000) });

@@ -35,21 +35,34 @@ describe('dingtalk-stream-app (config node)', function () {
   const env = useNodeRedWithSimulator(FAST_TIMINGS);
 
   it('opens one connection for all its triggers, with the union of their subscriptions, and shows it on every node', async () => {
-    await helper.load(ALL_MODULES, [TAB, appConfig(env.sim), robotIn('r1'), robotIn('r2'), eventIn('e1'), { id: 'out', z: TAB.id, type: 'helper' }], simCredentials());
+    await helper.load(
+      ALL_MODULES,
+      [TAB, appConfig(env.sim), robotIn('r1'), robotIn('r2'), eventIn('e1'), { id: 'out', z: TAB.id, type: 'helper' }],
+      simCredentials(),
+    );
     await env.sim.waitForConnection();
     for (const id of ['r1', 'r2', 'e1']) {
       const green = await untilStatus(helper.getNode(id)!, (s) => s.fill === 'green', `green on ${id}`);
       assert.equal(green.shape, 'dot');
     }
     assert.equal(env.sim.connections.length, 1);
-    const subs = env.sim.connections[0]!.subscriptions.filter((s) => s.type !== 'SYSTEM').map((s) => `${s.type} ${s.topic}`).sort();
-    assert.deepEqual(subs, ['CALLBACK ' + ROBOT_TOPIC, 'EVENT *'].sort());
+    const subs = env.sim.connections[0]!.subscriptions.filter((s) => s.type !== 'SYSTEM')
+      .map((s) => `${s.type} ${s.topic}`)
+      .sort();
+    assert.deepEqual(subs, [`CALLBACK ${ROBOT_TOPIC}`, 'EVENT *'].sort());
   });
 
   it('opens no connection for an app used only by action nodes, which show a neutral "ready"', async () => {
-    await helper.load([...ALL_MODULES, actionModule], [TAB, appConfig(env.sim), { id: 'act', z: TAB.id, type: 'test-action', app: 'app1', wires: [] }], simCredentials());
+    await helper.load(
+      [...ALL_MODULES, actionModule],
+      [TAB, appConfig(env.sim), { id: 'act', z: TAB.id, type: 'test-action', app: 'app1', wires: [] }],
+      simCredentials(),
+    );
     const shown = shownStatuses(helper.getNode('act')!);
-    assert.ok(shown.some((s) => s.fill === 'grey' && /status\.ready/.test(String(s.text))), JSON.stringify(shown));
+    assert.ok(
+      shown.some((s) => s.fill === 'grey' && /status\.ready/.test(String(s.text))),
+      JSON.stringify(shown),
+    );
     const app = helper.getNode('app1') as unknown as { getApi(): { getAccessToken(): Promise<string> } };
     assert.equal(typeof (await app.getApi().getAccessToken()), 'string');
     assert.equal(env.sim.connections.length, 0);
@@ -62,7 +75,11 @@ describe('dingtalk-stream-app (config node)', function () {
     const openAtEachConnect: number[] = [];
     env.sim.on('connection', () => openAtEachConnect.push(env.sim.openConnections.length));
     for (let round = 1; round <= 2; round++) {
-      await helper.setFlows([TAB, appConfig(env.sim, 'app1', { name: `round ${round}` }), robotIn('r1'), eventIn('e1'), { id: 'out', z: TAB.id, type: 'helper' }], 'full', simCredentials());
+      await helper.setFlows(
+        [TAB, appConfig(env.sim, 'app1', { name: `round ${round}` }), robotIn('r1'), eventIn('e1'), { id: 'out', z: TAB.id, type: 'helper' }],
+        'full',
+        simCredentials(),
+      );
       await env.sim.waitFor(() => env.sim.connections.length === round + 1 && env.sim.openConnections.length === 1, 5000, `connection #${round + 1}`);
     }
     assert.deepEqual(openAtEachConnect, [1, 1]);
@@ -76,7 +93,11 @@ describe('dingtalk-stream-app (config node)', function () {
   it('a modified-nodes deploy of a trigger keeps one connection and moves to the new subscriptions', async () => {
     await helper.load(ALL_MODULES, [TAB, appConfig(env.sim), robotIn('r1'), { id: 'out', z: TAB.id, type: 'helper' }], simCredentials());
     await env.sim.waitForConnection();
-    await helper.setFlows([TAB, appConfig(env.sim), robotIn('r1', 'app1', { name: 'changed' }), eventIn('e1'), { id: 'out', z: TAB.id, type: 'helper' }], 'nodes', simCredentials());
+    await helper.setFlows(
+      [TAB, appConfig(env.sim), robotIn('r1', 'app1', { name: 'changed' }), eventIn('e1'), { id: 'out', z: TAB.id, type: 'helper' }],
+      'nodes',
+      simCredentials(),
+    );
     const withEvents = await env.sim.waitFor(
       () => env.sim.openConnections.length === 1 && env.sim.openConnections.find((c) => c.subscriptions.some((s) => s.type === 'EVENT')),
       5000,
@@ -87,9 +108,23 @@ describe('dingtalk-stream-app (config node)', function () {
   });
 
   it('closes the connection when its last trigger is removed', async () => {
-    await helper.load([...ALL_MODULES, actionModule], [TAB, appConfig(env.sim), robotIn('r1'), { id: 'act', z: TAB.id, type: 'test-action', app: 'app1', wires: [] }, { id: 'out', z: TAB.id, type: 'helper' }], simCredentials());
+    await helper.load(
+      [...ALL_MODULES, actionModule],
+      [
+        TAB,
+        appConfig(env.sim),
+        robotIn('r1'),
+        { id: 'act', z: TAB.id, type: 'test-action', app: 'app1', wires: [] },
+        { id: 'out', z: TAB.id, type: 'helper' },
+      ],
+      simCredentials(),
+    );
     await env.sim.waitForConnection();
-    await helper.setFlows([TAB, appConfig(env.sim), { id: 'act', z: TAB.id, type: 'test-action', app: 'app1', wires: [] }, { id: 'out', z: TAB.id, type: 'helper' }], 'nodes', simCredentials());
+    await helper.setFlows(
+      [TAB, appConfig(env.sim), { id: 'act', z: TAB.id, type: 'test-action', app: 'app1', wires: [] }, { id: 'out', z: TAB.id, type: 'helper' }],
+      'nodes',
+      simCredentials(),
+    );
     await env.sim.waitFor(() => env.sim.openConnections.length === 0 && env.sim.connections.length === 1, 5000, 'the connection to close');
   });
 
@@ -130,7 +165,11 @@ describe('dingtalk-stream-app (config node)', function () {
   });
 
   it('never shows the secret in statuses or logs when connected', async () => {
-    await helper.load(ALL_MODULES, [TAB, appConfig(env.sim), robotIn('r1'), eventIn('e1'), { id: 'out', z: TAB.id, type: 'helper' }], simCredentials());
+    await helper.load(
+      ALL_MODULES,
+      [TAB, appConfig(env.sim), robotIn('r1'), eventIn('e1'), { id: 'out', z: TAB.id, type: 'helper' }],
+      simCredentials(),
+    );
     await untilStatus(helper.getNode('r1')!, (s) => s.fill === 'green');
     const inbox = new Inbox(helper.getNode('out')!);
     env.sim.robotMessage({ text: 'hi' });
@@ -142,14 +181,24 @@ describe('dingtalk-stream-app (config node)', function () {
   it('shows a red "credentials missing" status on its nodes when the app has no clientId/secret, and does not crash', async () => {
     await helper.load(ALL_MODULES, [TAB, appConfig(env.sim), robotIn('r1'), { id: 'out', z: TAB.id, type: 'helper' }], {});
     const shown = shownStatuses(helper.getNode('r1')!);
-    assert.ok(shown.some((s) => s.fill === 'red' && /noCredentials/.test(String(s.text))), JSON.stringify(shown));
+    assert.ok(
+      shown.some((s) => s.fill === 'red' && /noCredentials/.test(String(s.text))),
+      JSON.stringify(shown),
+    );
     assert.equal(env.sim.connections.length, 0);
   });
 
   it('shows a red "API base" status instead of retrying forever when the API base is not a URL', async () => {
-    await helper.load(ALL_MODULES, [TAB, appConfig(env.sim, 'app1', { apiBase: 'api.dingtalk.com' }), robotIn('r1'), { id: 'out', z: TAB.id, type: 'helper' }], simCredentials());
+    await helper.load(
+      ALL_MODULES,
+      [TAB, appConfig(env.sim, 'app1', { apiBase: 'api.dingtalk.com' }), robotIn('r1'), { id: 'out', z: TAB.id, type: 'helper' }],
+      simCredentials(),
+    );
     const shown = shownStatuses(helper.getNode('r1')!);
-    assert.ok(shown.some((s) => s.fill === 'red' && /badApiBase/.test(String(s.text))), JSON.stringify(shown));
+    assert.ok(
+      shown.some((s) => s.fill === 'red' && /badApiBase/.test(String(s.text))),
+      JSON.stringify(shown),
+    );
     const app = helper.getNode('app1') as unknown as { getApi(): unknown };
     assert.throws(() => app.getApi(), /badApiBase/);
   });
@@ -157,11 +206,21 @@ describe('dingtalk-stream-app (config node)', function () {
   it('warns about two apps with the same clientId, which would split the pushes between them', async () => {
     await helper.load(
       ALL_MODULES,
-      [TAB, appConfig(env.sim, 'app1'), appConfig(env.sim, 'app2'), robotIn('r1', 'app1'), robotIn('r2', 'app2'), { id: 'out', z: TAB.id, type: 'helper' }],
+      [
+        TAB,
+        appConfig(env.sim, 'app1'),
+        appConfig(env.sim, 'app2'),
+        robotIn('r1', 'app1'),
+        robotIn('r2', 'app2'),
+        { id: 'out', z: TAB.id, type: 'helper' },
+      ],
       simCredentials('app1', 'app2'),
     );
     await env.sim.waitForConnection(2);
-    const warnings = helper.log().args.map((a) => a[0] as Record<string, unknown>).filter((e) => e['level'] === 30 /* WARN */ && /duplicateClientId/.test(String(e['msg'])));
+    const warnings = helper
+      .log()
+      .args.map((a) => a[0] as Record<string, unknown>)
+      .filter((e) => e['level'] === 30 /* WARN */ && /duplicateClientId/.test(String(e['msg'])));
     assert.equal(warnings.length, 1);
     assert.equal(warnings[0]!['type'], 'dingtalk-stream-app');
   });

@@ -78,7 +78,10 @@ describe('dingtalk-stream-app: proxy settings', function () {
     await helper.load(ALL_MODULES, [TAB, appConfig(env.sim, 'app1', { proxy: legacy }), robotIn('r1'), OUT], simCredentials());
     await connectedThrough(proxy);
     assert.ok(proxy.auth.every((a) => a === basic(LOGIN)));
-    const warnings = helper.log().args.map((a) => a[0] as Record<string, unknown>).filter((e) => /proxyCredentialsInUrl/.test(String(e['msg'])));
+    const warnings = helper
+      .log()
+      .args.map((a) => a[0] as Record<string, unknown>)
+      .filter((e) => /proxyCredentialsInUrl/.test(String(e['msg'])));
     assert.equal(warnings.length, 1, 'one warning to open the dialog and deploy');
     // The password joined the app's credentials, which every error text of the action nodes is scrubbed of.
     assert.ok(appSecrets(helper.getNode('app1')!).includes(LOGIN.password));
@@ -132,8 +135,14 @@ describe('dingtalk-stream-app: proxy settings', function () {
         const red = await untilStatus(node, (s) => s.fill === 'red', `red on ${id}`);
         assert.match(String(red.text), /status\.badProxy/);
       }
-      const errors = helper.log().args.map((a) => a[0] as Record<string, unknown>).filter((e) => e['level'] === 20 /* ERROR */);
-      assert.ok(errors.some((e) => /errors\.badProxy/.test(String(e['msg']))), JSON.stringify(errors));
+      const errors = helper
+        .log()
+        .args.map((a) => a[0] as Record<string, unknown>)
+        .filter((e) => e['level'] === 20 /* ERROR */);
+      assert.ok(
+        errors.some((e) => /errors\.badProxy/.test(String(e['msg']))),
+        JSON.stringify(errors),
+      );
       assert.ok(!errors.some((e) => /InvalidArgumentError|URI malformed/.test(String(e['msg']))));
       const app = helper.getNode('app1') as unknown as { getApi(): unknown };
       assert.throws(() => app.getApi(), /errors\.badProxy/);
@@ -156,17 +165,32 @@ describe('dingtalk-stream-app: proxy settings', function () {
 
   it('has every proxy text in both catalogs, with the parts it fills in', () => {
     for (const lang of ['en-US', 'zh-CN']) {
-      const catalog = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'locales', lang, 'dingtalk-stream-app.json'), 'utf8')) as Record<string, unknown>;
+      const catalog = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'locales', lang, 'dingtalk-stream-app.json'), 'utf8')) as Record<
+        string,
+        unknown
+      >;
       const text = (key: string): string => {
-        const value = key.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), catalog['dingtalk-stream-app']);
+        const value = key
+          .split('.')
+          .reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), catalog['dingtalk-stream-app']);
         assert.equal(typeof value, 'string', `${lang}: ${key}`);
         return value as string;
       };
       assert.match(text('status.badProxy'), /__reason__/);
-      for (const part of ['__proxy__', '__source__', '__reason__']) assert.ok(text('errors.badProxy').includes(part), `${lang}: errors.badProxy has ${part}`);
+      for (const part of ['__proxy__', '__source__', '__reason__'])
+        assert.ok(text('errors.badProxy').includes(part), `${lang}: errors.badProxy has ${part}`);
       assert.match(text('warn.proxyCredentialsInUrl'), /__app__/);
       assert.match(text('proxySource.env'), /__name__/);
-      for (const key of ['proxyProblem.notUrl', 'proxyProblem.scheme', 'proxyProblem.escape', 'proxySource.field', 'label.proxyUser', 'label.proxyPassword', 'tip.proxyMoved']) text(key);
+      for (const key of [
+        'proxyProblem.notUrl',
+        'proxyProblem.scheme',
+        'proxyProblem.escape',
+        'proxySource.field',
+        'label.proxyUser',
+        'label.proxyPassword',
+        'tip.proxyMoved',
+      ])
+        text(key);
     }
   });
 });

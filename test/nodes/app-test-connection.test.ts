@@ -25,7 +25,13 @@ describe('dingtalk-stream-app "Test connection" endpoint', function () {
     const res = await postTest({ clientId: 'dingsimulatorapp0001', clientSecret: SECRET, apiBase: env.sim.apiBase });
     assert.equal(res.status, 200);
     assert.equal(res.body.ok, true, res.text);
-    assert.deepEqual(res.body.checks.map((c) => [c.step, c.ok]), [['gateway', true], ['token', true]]);
+    assert.deepEqual(
+      res.body.checks.map((c) => [c.step, c.ok]),
+      [
+        ['gateway', true],
+        ['token', true],
+      ],
+    );
     assert.ok(env.sim.requests.some((r) => r.path === '/v1.0/gateway/connections/open'));
     assert.ok(env.sim.requests.some((r) => r.path === '/v1.0/oauth2/accessToken'));
     assert.equal(env.sim.connections.length, 0, 'a test opens no socket');

@@ -46,7 +46,7 @@ describe('dingtalk-stream-app and the nodes that use it', function () {
     simulator: { laterRetryMs: 100 },
   });
 
-  it('pushes connection states only to stream users: a reconnect leaves a send node\'s result dot alone', async () => {
+  it("pushes connection states only to stream users: a reconnect leaves a send node's result dot alone", async () => {
     const flow = [
       TAB,
       appConfig(env.sim),
@@ -76,7 +76,18 @@ describe('dingtalk-stream-app and the nodes that use it', function () {
   });
 
   it('finalizes an open AI-card stream on a full redeploy: the app keeps its API client until the card node is done', async () => {
-    const card = { id: 'c1', z: TAB.id, type: 'dingtalk-card', name: '', app: 'app1', operation: '', cardTemplateId: 'ai.schema', target: 'user', userId: 'u1', wires: [['out']] };
+    const card = {
+      id: 'c1',
+      z: TAB.id,
+      type: 'dingtalk-card',
+      name: '',
+      app: 'app1',
+      operation: '',
+      cardTemplateId: 'ai.schema',
+      target: 'user',
+      userId: 'u1',
+      wires: [['out']],
+    };
     const flow = [TAB, appConfig(env.sim), card, { id: 'out', z: TAB.id, type: 'helper' }];
     const credentials = simCredentials();
     await helper.load([...ALL_MODULES, cardModule], flow, credentials);
@@ -88,7 +99,11 @@ describe('dingtalk-stream-app and the nodes that use it', function () {
     await untilStatus(node, (s) => s.fill === 'blue' && s.shape === 'ring', 'streaming');
 
     // A full deploy stops every node and the config node at the same time (Flow.stop).
-    await helper.setFlows(flow.map((n) => (n.id === 'c1' ? { ...n, name: 'renamed' } : n)), 'full', credentials);
+    await helper.setFlows(
+      flow.map((n) => (n.id === 'c1' ? { ...n, name: 'renamed' } : n)),
+      'full',
+      credentials,
+    );
     const finished = await env.sim.waitFor(() => (env.sim.card(outTrackId)?.streams['content']?.finalized ? env.sim.card(outTrackId) : undefined));
     assert.equal(finished.streams['content']!.content, 'half an answer');
     assert.equal(finished.streams['content']!.failed, false);

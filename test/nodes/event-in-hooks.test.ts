@@ -1,6 +1,19 @@
 import assert from 'node:assert/strict';
 import { TRACKER_HOOKS, hookLabel, type HooksApi } from '../../nodes/shared/flow-completion';
-import { ALL_MODULES, FAST_TIMINGS, Inbox, TAB, appConfig, appModule, ackData, helper, loggedText, simCredentials, useNodeRedWithSimulator, workerModule } from './support';
+import {
+  ALL_MODULES,
+  FAST_TIMINGS,
+  Inbox,
+  TAB,
+  appConfig,
+  appModule,
+  ackData,
+  helper,
+  loggedText,
+  simCredentials,
+  useNodeRedWithSimulator,
+  workerModule,
+} from './support';
 import { runtimeHooks } from './runtime';
 
 const MODULES = [...ALL_MODULES, workerModule];

@@ -100,7 +100,7 @@ describe('example flows (actions and round trips)', function () {
   });
 
   describe('echo-robot.json', function () {
-    it('says back what the user wrote, in the same chat, and passes on DingTalk\'s answer', async () => {
+    it("says back what the user wrote, in the same chat, and passes on DingTalk's answer", async () => {
       await deploy('echo-robot.json', { stream: true });
       const cameIn = inbox('e1c0a0b0c0d00005');
       const answer = inbox('e1c0a0b0c0d00006');
@@ -208,7 +208,10 @@ describe('example flows (actions and round trips)', function () {
       const card = env.sim.card(outTrackId)!;
       assert.equal(card.cardTemplateId, 'REPLACE_WITH_AI_CARD_TEMPLATE.schema');
       assert.equal(card.callbackType, 'STREAM');
-      assert.ok(card.deliveries.some((d) => d.spaceType === 'IM_ROBOT' && d.spaceId === 'asker1'), `delivered to the asker: ${JSON.stringify(card.deliveries)}`);
+      assert.ok(
+        card.deliveries.some((d) => d.spaceType === 'IM_ROBOT' && d.spaceId === 'asker1'),
+        `delivered to the asker: ${JSON.stringify(card.deliveries)}`,
+      );
       const done = await finished.nth(1, 10_000);
       assert.equal(done['dingtalkResponse'].outTrackId, outTrackId);
       const stream = env.sim.card(outTrackId)!.streams['content']!;
@@ -230,7 +233,11 @@ describe('example flows (actions and round trips)', function () {
       await env.sim.waitForSent((s) => s.kind === 'card' && s.action === 'update' && s.outTrackId === created.outTrackId);
       const card = env.sim.card(created.outTrackId!)!;
       assert.equal(card.cardParamMap['flowStatus'], '3');
-      assert.equal(card.cardParamMap['content']?.trim(), 'You asked: hi. Here is a streamed answer, one word at a time.', 'the streamed answer is kept');
+      assert.equal(
+        card.cardParamMap['content']?.trim(),
+        'You asked: hi. Here is a streamed answer, one word at a time.',
+        'the streamed answer is kept',
+      );
     });
   });
 
@@ -303,7 +310,11 @@ describe('example flows (actions and round trips)', function () {
 
     it('takes files from 1:1 chats only', async () => {
       await deploy('file.json', { stream: true });
-      const group = env.sim.robotMessage({ msgtype: 'file', conversationType: '2', file: textFile(`examples-test-${randomBytes(4).toString('hex')}.txt`) });
+      const group = env.sim.robotMessage({
+        msgtype: 'file',
+        conversationType: '2',
+        file: textFile(`examples-test-${randomBytes(4).toString('hex')}.txt`),
+      });
       await group.acked;
       // A 1:1 file after it is saved and answered; the group one never reached the download.
       const beforeReply = inbox('c0a4e0f000000004');
@@ -330,15 +341,28 @@ describe('example flows (actions and round trips)', function () {
       const card = env.sim.card('approval-proc-1')!;
       assert.deepEqual(card.cardParamMap, { title: '请假', applicant: 'applicant1', status: '待审批' });
       assert.equal(card.callbackType, 'STREAM');
-      assert.ok(card.deliveries.some((d) => d.spaceType === 'IM_ROBOT' && d.spaceId === 'manager4711'), `delivered to the approver: ${JSON.stringify(card.deliveries)}`);
+      assert.ok(
+        card.deliveries.some((d) => d.spaceType === 'IM_ROBOT' && d.spaceId === 'manager4711'),
+        `delivered to the approver: ${JSON.stringify(card.deliveries)}`,
+      );
 
       const click = env.sim.cardCallback({ outTrackId: 'approval-proc-1', userId: 'manager4711', params: { action: 'agree' } });
       const ack = await click.acked;
-      assert.equal(ack.timedOut, undefined, 'answered within DingTalk\'s 2 s');
-      assert.deepEqual(env.sim.card('approval-proc-1')!.cardParamMap, { title: '请假', applicant: 'applicant1', status: '处理中…', decidedBy: 'manager4711' });
+      assert.equal(ack.timedOut, undefined, "answered within DingTalk's 2 s");
+      assert.deepEqual(env.sim.card('approval-proc-1')!.cardParamMap, {
+        title: '请假',
+        applicant: 'applicant1',
+        status: '处理中…',
+        decidedBy: 'manager4711',
+      });
       // The slow part updates the card afterwards, as DingTalk's card docs advise.
       await env.sim.waitForSent((s) => s.kind === 'card' && s.action === 'update' && s.outTrackId === 'approval-proc-1');
-      assert.deepEqual(env.sim.card('approval-proc-1')!.cardParamMap, { title: '请假', applicant: 'applicant1', status: '已同意', decidedBy: 'manager4711' });
+      assert.deepEqual(env.sim.card('approval-proc-1')!.cardParamMap, {
+        title: '请假',
+        applicant: 'applicant1',
+        status: '已同意',
+        decidedBy: 'manager4711',
+      });
     });
 
     it('a click on 拒绝 marks the card rejected; an unknown button leaves it as it is', async () => {
@@ -349,12 +373,23 @@ describe('example flows (actions and round trips)', function () {
       assert.equal(env.sim.card('approval-proc-2')!.cardParamMap['status'], '待审批');
       await env.sim.cardCallback({ outTrackId: 'approval-proc-2', userId: 'manager4711', params: { action: 'refuse' } }).acked;
       await env.sim.waitForSent((s) => s.kind === 'card' && s.action === 'update' && s.outTrackId === 'approval-proc-2');
-      assert.deepEqual(env.sim.card('approval-proc-2')!.cardParamMap, { title: '报销', applicant: 'applicant2', status: '已拒绝', decidedBy: 'manager4711' });
+      assert.deepEqual(env.sim.card('approval-proc-2')!.cardParamMap, {
+        title: '报销',
+        applicant: 'applicant2',
+        status: '已拒绝',
+        decidedBy: 'manager4711',
+      });
     });
 
     it('finish: tells the applicant the result (agree and refuse)', async () => {
       await deploy('approval-automation.json', { stream: true });
-      const agreed = env.sim.event('bpms_instance_change', { processInstanceId: 'proc-3', type: 'finish', result: 'agree', title: '请假', staffId: 'applicant3' });
+      const agreed = env.sim.event('bpms_instance_change', {
+        processInstanceId: 'proc-3',
+        type: 'finish',
+        result: 'agree',
+        title: '请假',
+        staffId: 'applicant3',
+      });
       assert.equal(ackStatus(await agreed.acked), 'SUCCESS');
       const first = await env.sim.waitForSent((s) => s.kind === 'oto');
       assert.deepEqual(first.userIds, ['applicant3']);

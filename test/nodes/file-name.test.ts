@@ -90,7 +90,10 @@ describe('dingtalk-file names', () => {
       assert.equal(safeFileName(once), once, JSON.stringify(name.slice(0, 20)));
       assert.ok(once !== '' && bytes(once) <= FILE_NAME_MAX_BYTES && !once.includes('/') && !broken(once));
     }
-    assert.equal(outputFileName({ downloadCode: 'c', robotCode: 'r', fileName: `${'长'.repeat(93)}.docx` }, 'application/octet-stream'), safeFileName(`${'长'.repeat(93)}.docx`));
+    assert.equal(
+      outputFileName({ downloadCode: 'c', robotCode: 'r', fileName: `${'长'.repeat(93)}.docx` }, 'application/octet-stream'),
+      safeFileName(`${'长'.repeat(93)}.docx`),
+    );
   });
 
   it('reads the Size limit setting, and refuses values outside its range with an error naming it', () => {

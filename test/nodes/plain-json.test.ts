@@ -6,6 +6,7 @@ import { sendMessage, sendTarget, type SendNodeOptions } from '../../src/msg/sen
 import { MsgInputError, checkPlain, idList } from '../../src/msg/input-error';
 import { JSON_MAX_DEPTH, plainCopy, plainJsonText } from '../../src/msg/plain-json';
 import { buildRobotApiMessage, buildWebhookMessage, msgParamFrom } from '../../src/msg/outbound-message';
+import { circular, nested, throwingToJson } from '../support/hostile-values';
 
 /** What an input check threw: the MsgInputError's code and property, or the raw error's name (a failure here). */
 function refusal(fn: () => unknown): { code: string; property: string; message: string } {
@@ -17,22 +18,6 @@ function refusal(fn: () => unknown): { code: string; property: string; message: 
   }
   assert.fail('expected a MsgInputError, nothing was thrown');
 }
-
-export function nested(levels: number, bottom: unknown = 'bottom'): unknown {
-  let v: unknown = bottom;
-  for (let i = 0; i < levels; i++) v = { a: v };
-  return v;
-}
-
-export function circular(): Record<string, unknown> {
-  const inner: Record<string, unknown> = { list: [1] };
-  const outer: Record<string, unknown> = { content: 'hi', inner };
-  (inner['list'] as unknown[]).push(outer);
-  return outer;
-}
-
-/** toJSON throws a null-prototype object: not an Error, and String() of it throws too. */
-export const throwingToJson = (): Record<string, unknown> => ({ content: 'hi', a: { toJSON: () => { throw Object.create(null); } } });
 
 const SEND: SendNodeOptions = { target: '', userIds: '', openConversationId: '', msgType: 'auto', msgKey: '', msgParam: '', title: '' };
 
@@ -60,9 +45,35 @@ describe('msg values that are not plain JSON', () => {
   it('turns a throwing toJSON or getter into a clear error, whatever was thrown', () => {
     for (const hostile of [
       throwingToJson(),
-      { get g(): never { throw new Error('secret-looking detail'); } },
-      { a: new Proxy({}, { ownKeys: () => { throw Object.create(null); } }) },
-      { a: { toJSON: () => { throw new Proxy({}, { getPrototypeOf: () => { throw new Error('x'); } }); } } },
+      {
+        get g(): never {
+          throw new Error('secret-looking detail');
+        },
+      },
+      {
+        a: new Proxy(
+          {},
+          {
+            ownKeys: () => {
+              throw Object.create(null);
+            },
+          },
+        ),
+      },
+      {
+        a: {
+          toJSON: () => {
+            throw new Proxy(
+              {},
+              {
+                getPrototypeOf: () => {
+                  throw new Error('x');
+                },
+              },
+            );
+          },
+        },
+      },
     ]) {
       const r = refusal(() => plainJsonText(hostile, 'msg.msgParam'));
       assert.equal(r.code, 'unreadable');
@@ -94,13 +105,23 @@ describe('msg values that are not plain JSON', () => {
       ['text NaN (reply)', () => buildWebhookMessage('text', Number.NaN, {}), 'notFinite', 'msg.payload'],
       ['text Infinity (send)', () => buildRobotApiMessage('auto', Number.POSITIVE_INFINITY, {}), 'notFinite', 'msg.payload'],
       ['raw circular', () => buildWebhookMessage('raw', { msgtype: 'text', text: circular() }, {}), 'circular', 'msg.payload.text.inner.list.1'],
-      ['action card extra BigInt', () => buildWebhookMessage('actionCard', { title: 't', text: 'x', singleTitle: 'a', singleURL: 'https://a', n: 1n }, {}), 'bigint', 'msg.payload.n'],
+      [
+        'action card extra BigInt',
+        () => buildWebhookMessage('actionCard', { title: 't', text: 'x', singleTitle: 'a', singleURL: 'https://a', n: 1n }, {}),
+        'bigint',
+        'msg.payload.n',
+      ],
       ['markdown throwing toJSON', () => buildRobotApiMessage('markdown', { title: 't', ...throwingToJson() }, {}), 'unreadable', 'msg.payload'],
       ['msgParam circular', () => msgParamFrom(circular(), 'msg.msgParam'), 'circular', 'msg.msgParam.inner.list.1'],
       ['msgParam BigInt', () => sendMessage(SEND, { msgKey: 'sampleText', msgParam: { content: 10n } }), 'bigint', 'msg.msgParam.content'],
       ['msgParam NaN', () => sendMessage(SEND, { msgKey: 'sampleText', msgParam: { content: Number.NaN } }), 'notFinite', 'msg.msgParam.content'],
       ['msgParam toJSON', () => sendMessage(SEND, { msgKey: 'sampleText', msgParam: throwingToJson() }), 'unreadable', 'msg.msgParam'],
-      ['msgParam JSON text 20,000 deep', () => msgParamFrom(`{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}`, 'msg.msgParam'), 'tooDeep', 'msg.msgParam'],
+      [
+        'msgParam JSON text 20,000 deep',
+        () => msgParamFrom(`{"a":${'['.repeat(20_000)}${']'.repeat(20_000)}}`, 'msg.msgParam'),
+        'tooDeep',
+        'msg.msgParam',
+      ],
       ['payload.msgParam deep', () => buildRobotApiMessage('auto', { msgKey: 'sampleText', msgParam: nested(20_000) }, {}), 'tooDeep', 'msg.payload'],
       ['card data NaN', () => cardParamMap({ score: Number.NaN }), 'notFinite', 'msg.payload.score'],
       ['card data circular', () => cardParamMap(circular()), 'circular', 'msg.payload.inner.list.1'],
@@ -109,10 +130,26 @@ describe('msg values that are not plain JSON', () => {
       ['card data deep', () => cardParamMap(nested(20_000)), 'tooDeep', 'msg.payload'],
       ['stream chunk NaN', () => streamChunk({ payload: Number.NaN }), 'notFinite', 'msg.payload'],
       ['userIds NaN', () => sendTarget(SEND, { userIds: ['u1', Number.NaN] }), 'notFinite', 'msg.userIds[1]'],
+      // biome-ignore lint/correctness/noPrecisionLoss: the lost digits are the point of this case.
       ['userIds past 2^53', () => idList([12345678901234567890]), 'invalidProperty', 'msg.userIds[0]'],
       ['msgKey bidi', () => sendMessage(SEND, { msgKey: 'sample\u202EText' }), 'invisibleCharacter', 'msg.msgKey'],
-      ['webhook bidi', () => replyContext({ sessionWebhook: 'https://oapi.dingtalk.com/robot/send\u202EBySession' }), 'invisibleCharacter', 'msg.dingtalk.sessionWebhook'],
-      ['dingtalk getter', () => replyContext({ get sessionWebhook(): never { throw Object.create(null); } }), 'unreadable', 'msg.dingtalk'],
+      [
+        'webhook bidi',
+        () => replyContext({ sessionWebhook: 'https://oapi.dingtalk.com/robot/send\u202EBySession' }),
+        'invisibleCharacter',
+        'msg.dingtalk.sessionWebhook',
+      ],
+      [
+        'dingtalk getter',
+        () =>
+          replyContext({
+            get sessionWebhook(): never {
+              throw Object.create(null);
+            },
+          }),
+        'unreadable',
+        'msg.dingtalk',
+      ],
       ['downloadCode NaN', () => fileRequest({ downloadCode: Number.NaN }, 'r'), 'invalidProperty', 'msg.downloadCode'],
       ['downloadCode bidi', () => fileRequest({ downloadCode: 'code\u2066x' }, 'r'), 'invisibleCharacter', 'msg.downloadCode'],
     ];
@@ -121,7 +158,10 @@ describe('msg values that are not plain JSON', () => {
       assert.deepEqual([r.code, r.property], [code, property], `${what}: ${r.message}`);
       assert.ok(r.message.startsWith(property), `${what}: ${r.message}`);
     }
-    assert.throws(() => checkPlain('cid\u200Eabc', 'msg.openConversationId'), /msg\.openConversationId contains an invisible control character \(U\+200E at character 4\)\. Ids, codes and URLs are plain text: remove it/);
+    assert.throws(
+      () => checkPlain('cid\u200Eabc', 'msg.openConversationId'),
+      /msg\.openConversationId contains an invisible control character \(U\+200E at character 4\)\. Ids, codes and URLs are plain text: remove it/,
+    );
   });
 
   it('copies plain data unchanged, and leaves non-objects to the caller', () => {
@@ -130,6 +170,6 @@ describe('msg values that are not plain JSON', () => {
     const buf = Buffer.from('x');
     assert.equal(plainCopy(buf, 'msg.payload'), buf);
     assert.equal(plainCopy('s', 'msg.payload'), 's');
-    assert.ok(Number.isNaN(plainCopy(Number.NaN, 'msg.payload') as number), 'numbers are the caller\'s to check');
+    assert.ok(Number.isNaN(plainCopy(Number.NaN, 'msg.payload') as number), "numbers are the caller's to check");
   });
 });

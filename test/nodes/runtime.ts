@@ -28,7 +28,6 @@ export function requireFromRuntime(id: string): unknown {
   return require(require.resolve(id, { paths: [dirname(nodeRedMain)] }));
 }
 
-
 /** The message hooks the runtime under test fires (its @node-red/util's), which a real runtime hands nodes as RED.hooks. */
 export function runtimeHooks<T>(): T {
   return (requireFromRuntime('@node-red/util') as { hooks: T }).hooks;

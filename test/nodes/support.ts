@@ -144,7 +144,19 @@ export function appConfig(sim: DingTalkSimulator, id = 'app1', extra: Record<str
 
 /** A dingtalk-robot-in on TAB that takes every message and is wired to a helper node `out`. */
 export function robotIn(id: string, app = 'app1', extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return { id, z: TAB.id, type: 'dingtalk-robot-in', name: '', app, chat: 'both', msgtypes: '', keyword: '', keywordMode: 'contains', wires: [['out']], ...extra };
+  return {
+    id,
+    z: TAB.id,
+    type: 'dingtalk-robot-in',
+    name: '',
+    app,
+    chat: 'both',
+    msgtypes: '',
+    keyword: '',
+    keywordMode: 'contains',
+    wires: [['out']],
+    ...extra,
+  };
 }
 
 export function simCredentials(...ids: string[]): Record<string, { clientId: string; clientSecret: string }> {

@@ -13,7 +13,17 @@ async function createCard(sim: DingTalkSimulator, outTrackId: string, cardParamM
   const api = new OpenApiClient({ clientId: SIMULATOR_APP.clientId, clientSecret: SIMULATOR_APP.clientSecret, apiBase: sim.apiBase });
   try {
     await api.call(
-      { method: 'POST', path: '/v1.0/card/instances', body: { cardTemplateId: 'tpl.schema', outTrackId, cardData: { cardParamMap }, callbackType: 'STREAM', imRobotOpenSpaceModel: { supportForward: true } } },
+      {
+        method: 'POST',
+        path: '/v1.0/card/instances',
+        body: {
+          cardTemplateId: 'tpl.schema',
+          outTrackId,
+          cardData: { cardParamMap },
+          callbackType: 'STREAM',
+          imRobotOpenSpaceModel: { supportForward: true },
+        },
+      },
       z.looseObject({}),
     );
   } finally {
@@ -62,7 +72,10 @@ describe('dingtalk-card-in and dingtalk-card-response', function () {
   it('subscribes to the card callback topic only', async () => {
     await loadCardFlow(env.sim);
     const subs = env.sim.openConnections[0]!.subscriptions.filter((s) => s.type !== 'SYSTEM');
-    assert.deepEqual(subs.map((s) => `${s.type} ${s.topic}`), [`CALLBACK ${CARD_TOPIC}`]);
+    assert.deepEqual(
+      subs.map((s) => `${s.type} ${s.topic}`),
+      [`CALLBACK ${CARD_TOPIC}`],
+    );
   });
 
   it('delivers a click with outTrackId, user, action ids and params, and headers in msg.dingtalk', async () => {
@@ -106,12 +119,15 @@ describe('dingtalk-card-in and dingtalk-card-response', function () {
     assert.deepEqual(card.privateData['user-9'], { mine: 'yes' });
   });
 
-  it('turns privateData of the clicking user into userPrivateData, the format of DingTalk\'s answer', async () => {
+  it("turns privateData of the clicking user into userPrivateData, the format of DingTalk's answer", async () => {
     await createCard(env.sim, 'card-3b', { status: 'open' });
     const flow = await loadCardFlow(env.sim);
     const push = env.sim.cardCallback({ outTrackId: 'card-3b', userId: 'user-9' });
     const click = await flow.clicks.nth(1);
-    flow.answer({ ...click, payload: { cardData: { cardParamMap: { status: 'seen' } }, privateData: { 'user-9': { cardParamMap: { mine: 'yes' } } } } });
+    flow.answer({
+      ...click,
+      payload: { cardData: { cardParamMap: { status: 'seen' } }, privateData: { 'user-9': { cardParamMap: { mine: 'yes' } } } },
+    });
     const response = ackData((await push.acked).ack)['response'];
     assert.equal('privateData' in response, false);
     assert.deepEqual(response.userPrivateData, { cardParamMap: { mine: 'yes' } });
@@ -125,7 +141,10 @@ describe('dingtalk-card-in and dingtalk-card-response', function () {
     const flow = await loadCardFlow(env.sim);
     const push = env.sim.cardCallback({ outTrackId: 'card-3c', userId: 'user-9' });
     const click = await flow.clicks.nth(1);
-    for (const privateData of [{ 'user-2': { cardParamMap: { x: '1' } } }, { 'user-9': { cardParamMap: { x: '1' } }, 'user-2': { cardParamMap: { x: '2' } } }]) {
+    for (const privateData of [
+      { 'user-2': { cardParamMap: { x: '1' } } },
+      { 'user-9': { cardParamMap: { x: '1' } }, 'user-2': { cardParamMap: { x: '2' } } },
+    ]) {
       flow.answer({ ...click, payload: { privateData } });
     }
     // Both the clicking user's entry and userPrivateData: which one is meant is not clear.
@@ -134,7 +153,8 @@ describe('dingtalk-card-in and dingtalk-card-response', function () {
     for (const lang of ['en-US', 'zh-CN']) {
       const catalog = JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'locales', lang, 'dingtalk-card-response.json'), 'utf8'));
       const text = String(catalog['dingtalk-card-response'].errors.privateData);
-      for (const must of ['userPrivateData', '__userId__', '__users__', 'PUT /v1.0/card/instances']) assert.ok(text.includes(must), `${lang}: ${must}`);
+      for (const must of ['userPrivateData', '__userId__', '__users__', 'PUT /v1.0/card/instances'])
+        assert.ok(text.includes(must), `${lang}: ${must}`);
     }
     flow.answer({ ...click, payload: { userPrivateData: { cardParamMap: { x: 'mine' } } } });
     assert.deepEqual(ackData((await push.acked).ack)['response'].userPrivateData, { cardParamMap: { x: 'mine' } });
@@ -161,7 +181,7 @@ describe('dingtalk-card-in and dingtalk-card-response', function () {
     assert.match(String(err['error'].message), /tooLate/);
   });
 
-  it('answers every click within DingTalk\'s 2 s when the flow never answers (default deadline)', async () => {
+  it("answers every click within DingTalk's 2 s when the flow never answers (default deadline)", async () => {
     await createCard(env.sim, 'card-slow', { status: 'open' });
     await loadCardFlow(env.sim);
     const push = env.sim.cardCallback({ outTrackId: 'card-slow', userId: 'u1' });
@@ -211,7 +231,10 @@ describe('dingtalk-card-in and dingtalk-card-response', function () {
 
   it('caps a deadline longer than DingTalk allows, with a warning, and the click is answered within 2 s', async () => {
     await loadCardFlow(env.sim, 3);
-    const warned = helper.log().args.map((a) => a[0] as Record<string, unknown>).some((e) => e['level'] === 30 && /deadlineCapped/.test(String(e['msg'])));
+    const warned = helper
+      .log()
+      .args.map((a) => a[0] as Record<string, unknown>)
+      .some((e) => e['level'] === 30 && /deadlineCapped/.test(String(e['msg'])));
     assert.ok(warned);
     const push = env.sim.cardCallback({ outTrackId: 'card-8' });
     const ack = await push.acked;

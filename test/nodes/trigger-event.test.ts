@@ -7,11 +7,26 @@ interface Loaded {
 }
 
 /** [app, event-in -> worker -> out] (or event-in -> out without a worker mode). */
-async function loadEventIn(sim: DingTalkSimulator, config: Record<string, unknown>, workerMode?: string, extra: Record<string, unknown>[] = []): Promise<Loaded> {
+async function loadEventIn(
+  sim: DingTalkSimulator,
+  config: Record<string, unknown>,
+  workerMode?: string,
+  extra: Record<string, unknown>[] = [],
+): Promise<Loaded> {
   const flow: Record<string, unknown>[] = [
     TAB,
     appConfig(sim),
-    { id: 'events', z: TAB.id, type: 'dingtalk-event-in', app: 'app1', eventTypes: '', ackPolicy: 'emit', ackTimeout: 5, ...config, wires: [[workerMode ? 'worker' : 'out']] },
+    {
+      id: 'events',
+      z: TAB.id,
+      type: 'dingtalk-event-in',
+      app: 'app1',
+      eventTypes: '',
+      ackPolicy: 'emit',
+      ackTimeout: 5,
+      ...config,
+      wires: [[workerMode ? 'worker' : 'out']],
+    },
     { id: 'out', z: TAB.id, type: 'helper' },
   ];
   if (workerMode) flow.push({ id: 'worker', z: TAB.id, type: 'test-worker', mode: workerMode, wires: [['out']] });
@@ -49,7 +64,10 @@ describe('dingtalk-event-in', function () {
   it('subscribes to EVENT * only', async () => {
     await loadEventIn(env.sim, {});
     const subs = env.sim.openConnections[0]!.subscriptions.filter((s) => s.type !== 'SYSTEM');
-    assert.deepEqual(subs.map((s) => `${s.type} ${s.topic}`), ['EVENT *']);
+    assert.deepEqual(
+      subs.map((s) => `${s.type} ${s.topic}`),
+      ['EVENT *'],
+    );
   });
 
   it('skips events not in its filter but still acks them SUCCESS', async () => {

@@ -23,7 +23,16 @@ describe('example flows (triggers)', function () {
   it('card-in-and-response.json: a click on "accept" marks the card approved and keeps its other fields', async () => {
     const api = new OpenApiClient({ clientId: SIMULATOR_APP.clientId, clientSecret: SIMULATOR_APP.clientSecret, apiBase: env.sim.apiBase });
     await api.call(
-      { method: 'POST', path: '/v1.0/card/instances', body: { cardTemplateId: 'tpl.schema', outTrackId: 'leave-1', cardData: { cardParamMap: { title: 'Leave', status: 'Pending' } }, callbackType: 'STREAM' } },
+      {
+        method: 'POST',
+        path: '/v1.0/card/instances',
+        body: {
+          cardTemplateId: 'tpl.schema',
+          outTrackId: 'leave-1',
+          cardData: { cardParamMap: { title: 'Leave', status: 'Pending' } },
+          callbackType: 'STREAM',
+        },
+      },
       z.looseObject({}),
     );
     await api.close();

@@ -17,12 +17,7 @@ import {
 const ROBOT_TOPIC = '/v1.0/im/bot/messages/get';
 
 async function loadRobotIn(sim: DingTalkSimulator, config: Record<string, unknown> = {}): Promise<Inbox> {
-  const flow = [
-    TAB,
-    appConfig(sim),
-    robotIn('robot', 'app1', config),
-    { id: 'out', z: TAB.id, type: 'helper' },
-  ];
+  const flow = [TAB, appConfig(sim), robotIn('robot', 'app1', config), { id: 'out', z: TAB.id, type: 'helper' }];
   await helper.load(ALL_MODULES, flow, simCredentials());
   const inbox = new Inbox(helper.getNode('out')!);
   await sim.waitForConnection();
@@ -131,7 +126,17 @@ describe('dingtalk-robot-in', function () {
     const flow = [
       TAB,
       appConfig(env.sim),
-      { id: 'robot', z: TAB.id, type: 'dingtalk-robot-in', app: 'app1', chat: 'both', msgtypes: '', keyword: '([unclosed', keywordMode: 'regex', wires: [[]] },
+      {
+        id: 'robot',
+        z: TAB.id,
+        type: 'dingtalk-robot-in',
+        app: 'app1',
+        chat: 'both',
+        msgtypes: '',
+        keyword: '([unclosed',
+        keywordMode: 'regex',
+        wires: [[]],
+      },
     ];
     await helper.load(ALL_MODULES, flow, simCredentials());
     const bad = shownStatuses(helper.getNode('robot')!).find((s) => s.fill === 'red');
@@ -148,9 +153,15 @@ describe('dingtalk-robot-in', function () {
   });
 
   it('shows a red "no app" status without an app and does not crash', async () => {
-    const flow = [TAB, { id: 'robot', z: TAB.id, type: 'dingtalk-robot-in', app: '', chat: 'both', msgtypes: '', keyword: '', keywordMode: 'contains', wires: [[]] }];
+    const flow = [
+      TAB,
+      { id: 'robot', z: TAB.id, type: 'dingtalk-robot-in', app: '', chat: 'both', msgtypes: '', keyword: '', keywordMode: 'contains', wires: [[]] },
+    ];
     await helper.load(ALL_MODULES, flow);
     const shown = shownStatuses(helper.getNode('robot')!);
-    assert.ok(shown.some((s) => s.fill === 'red' && /noApp/.test(String(s.text))), JSON.stringify(shown));
+    assert.ok(
+      shown.some((s) => s.fill === 'red' && /noApp/.test(String(s.text))),
+      JSON.stringify(shown),
+    );
   });
 });

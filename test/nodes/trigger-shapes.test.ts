@@ -31,7 +31,10 @@ describe('trigger node shapes (no runtime)', () => {
     });
 
     it('joins the text parts of rich text and reads the recognition of audio', () => {
-      const rich = robot({ msgtype: 'richText', content: { richText: [{ text: 'look ' }, { type: 'picture', downloadCode: 'dc1' }, { text: 'here' }] } });
+      const rich = robot({
+        msgtype: 'richText',
+        content: { richText: [{ text: 'look ' }, { type: 'picture', downloadCode: 'dc1' }, { text: 'here' }] },
+      });
       assert.equal(messageText(rich), 'look here');
       assert.equal(downloadCodeOf(rich), 'dc1');
       assert.equal(messageText(robot({ msgtype: 'audio', content: { downloadCode: 'dc2', recognition: '你好' } })), '你好');

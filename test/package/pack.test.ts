@@ -126,7 +126,8 @@ describe('package: what npm pack ships', function () {
         if (!spec) continue;
         if (spec.startsWith('.')) {
           const base = posix.join(posix.dirname(file), spec);
-          if (![base, `${base}.js`, `${base}.json`, `${base}/index.js`].some((p) => shipped.has(p))) problems.push(`${file} requires ${spec}: not shipped`);
+          if (![base, `${base}.js`, `${base}.json`, `${base}/index.js`].some((p) => shipped.has(p)))
+            problems.push(`${file} requires ${spec}: not shipped`);
         } else {
           const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!;
           if (!builtins.has(spec.replace(/^node:/, '')) && !external.has(name)) problems.push(`${file} requires ${spec}: not a runtime dependency`);
@@ -138,7 +139,10 @@ describe('package: what npm pack ships', function () {
 
   it('has the simulator as an executable bin with a node shebang', () => {
     const bins = Object.entries(pkg.bin ?? {});
-    assert.deepEqual(bins.map(([name]) => name), ['dingtalk-simulator']);
+    assert.deepEqual(
+      bins.map(([name]) => name),
+      ['dingtalk-simulator'],
+    );
     for (const [name, file] of bins) {
       const mode = shipped.get(file);
       assert.ok(mode !== undefined, `bin ${name}: ${file} is not in the package`);
@@ -167,7 +171,7 @@ describe('package: what npm pack ships', function () {
       assert.deepEqual(filesUnder(unpacked).sort(), [...shipped.keys()].sort());
     });
 
-    it("runs `prepare` as a no-op where there are no sources (an install from the unpacked package)", () => {
+    it('runs `prepare` as a no-op where there are no sources (an install from the unpacked package)', () => {
       npm(['run', 'prepare'], unpacked);
     });
 

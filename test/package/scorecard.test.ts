@@ -46,7 +46,8 @@ describe('package scorecard', () => {
     for (const v of testedNode) assert.ok(semver.satisfies(v, nodeRange), `engines.node ${nodeRange} accepts the tested Node ${v}`);
     for (const v of testedNodeRed) assert.ok(semver.satisfies(v, nodeRedRange), `node-red.version ${nodeRedRange} accepts the tested Node-RED ${v}`);
     const majors = (versions: string[]): number[] => [...new Set(versions.map((v) => semver.major(v)))].sort((a, b) => a - b);
-    const claimed = (range: string, upTo: number): number[] => Array.from({ length: upTo + 1 }, (_, m) => m).filter((m) => semver.intersects(range, `${m}.x`));
+    const claimed = (range: string, upTo: number): number[] =>
+      Array.from({ length: upTo + 1 }, (_, m) => m).filter((m) => semver.intersects(range, `${m}.x`));
     assert.deepEqual(claimed(nodeRange, 40), majors(testedNode), `engines.node ${nodeRange} claims only tested Node majors`);
     assert.deepEqual(claimed(nodeRedRange, 20), majors(testedNodeRed), `node-red.version ${nodeRedRange} claims only tested Node-RED majors`);
   });
@@ -93,5 +94,4 @@ describe('package scorecard', () => {
     const missing = nodeTypes.filter((t) => t !== CONFIG_NODE && !used.has(t));
     assert.deepEqual(missing, [], 'every non-config node appears in an example flow');
   });
-
 });

@@ -16,7 +16,9 @@ describe('the playground flows', () => {
       PLAYGROUND_EXAMPLES.map((e) => e.label),
     );
     const apps = flows.filter((n) => n.type === 'dingtalk-stream-app');
-    assert.deepEqual(apps, [{ id: PLAYGROUND_APP_ID, type: 'dingtalk-stream-app', name: 'Playground app', apiBase: 'http://127.0.0.1:8780', robotCode: '', proxy: '' }]);
+    assert.deepEqual(apps, [
+      { id: PLAYGROUND_APP_ID, type: 'dingtalk-stream-app', name: 'Playground app', apiBase: 'http://127.0.0.1:8780', robotCode: '', proxy: '' },
+    ]);
     assert.deepEqual(credentials, { [PLAYGROUND_APP_ID]: { clientId: '${DINGTALK_CLIENT_ID}', clientSecret: '${DINGTALK_CLIENT_SECRET}' } });
     for (const node of flows.filter((n) => n.app !== undefined)) assert.equal(node.app, PLAYGROUND_APP_ID, node.id);
   });
@@ -33,8 +35,16 @@ describe('the playground flows', () => {
       for (const copy of copies) {
         const original: Node | undefined = example.find((n) => `${tab.id}-${n.id}` === copy.id);
         assert.ok(original, copy.id);
-        assert.deepEqual(copy.wires, original.wires?.map((port) => port.map((id) => `${tab.id}-${id}`)), `${file}: wires of ${original.id}`);
-        if (Array.isArray(original.scope)) assert.deepEqual(copy.scope, original.scope.map((id) => `${tab.id}-${id}`));
+        assert.deepEqual(
+          copy.wires,
+          original.wires?.map((port) => port.map((id) => `${tab.id}-${id}`)),
+          `${file}: wires of ${original.id}`,
+        );
+        if (Array.isArray(original.scope))
+          assert.deepEqual(
+            copy.scope,
+            original.scope.map((id) => `${tab.id}-${id}`),
+          );
       }
     }
     for (const node of flows) for (const target of (node.wires ?? []).flat()) assert.ok(ids.has(target), `${node.id} -> ${target}`);
@@ -45,8 +55,18 @@ describe('the playground flows', () => {
     const moved = pointAppAt(edited, 'https://api.dingtalk.com');
     assert.ok(moved);
     assert.equal((moved.find((n) => n.id === PLAYGROUND_APP_ID) as { apiBase?: string }).apiBase, 'https://api.dingtalk.com');
-    assert.deepEqual(moved.filter((n) => n.id !== PLAYGROUND_APP_ID), edited.filter((n) => n.id !== PLAYGROUND_APP_ID));
+    assert.deepEqual(
+      moved.filter((n) => n.id !== PLAYGROUND_APP_ID),
+      edited.filter((n) => n.id !== PLAYGROUND_APP_ID),
+    );
     assert.equal(pointAppAt(moved, 'https://api.dingtalk.com'), undefined, 'already there');
-    assert.equal(pointAppAt(moved.filter((n) => n.id !== PLAYGROUND_APP_ID), 'http://x'), undefined, 'app deleted by the user');
+    assert.equal(
+      pointAppAt(
+        moved.filter((n) => n.id !== PLAYGROUND_APP_ID),
+        'http://x',
+      ),
+      undefined,
+      'app deleted by the user',
+    );
   });
 });

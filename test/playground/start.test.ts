@@ -29,7 +29,10 @@ function processGone(pid: number): boolean {
   }
 }
 
-type SimState = { connections: Array<{ open: boolean }>; sent: Array<{ kind: string; conversationId?: string; body: { text?: { content?: string } } }> };
+type SimState = {
+  connections: Array<{ open: boolean }>;
+  sent: Array<{ kind: string; conversationId?: string; body: { text?: { content?: string } } }>;
+};
 
 describe('npm start (the playground)', function () {
   this.timeout(40_000);
@@ -66,7 +69,9 @@ describe('npm start (the playground)', function () {
       err?: string;
     }>;
     const ours = nodes.filter((set) => set.module === '@seed-26f52f9c/node-red-dingtalk-stream');
-    const declared = Object.keys((JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { 'node-red': { nodes: object } })['node-red'].nodes);
+    const declared = Object.keys(
+      (JSON.parse(readFileSync(join(__dirname, '..', '..', '..', 'package.json'), 'utf8')) as { 'node-red': { nodes: object } })['node-red'].nodes,
+    );
     assert.deepEqual(ours.flatMap((set) => set.types).sort(), declared.sort());
     for (const set of ours) assert.equal(set.err, undefined, `${set.types.join()} failed to load: ${set.err}`);
 
@@ -76,16 +81,26 @@ describe('npm start (the playground)', function () {
       label?: string;
       apiBase?: string;
     }>;
-    assert.deepEqual(flows.filter((n) => n.type === 'tab').map((n) => n.label), ['Echo robot', 'Approval automation']);
+    assert.deepEqual(
+      flows.filter((n) => n.type === 'tab').map((n) => n.label),
+      ['Echo robot', 'Approval automation'],
+    );
     const apps = flows.filter((n) => n.type === 'dingtalk-stream-app');
-    assert.deepEqual(apps.map((n) => [n.id, n.apiBase]), [[PLAYGROUND_APP_ID, sim]]);
+    assert.deepEqual(
+      apps.map((n) => [n.id, n.apiBase]),
+      [[PLAYGROUND_APP_ID, sim]],
+    );
     // Only environment references are stored, never a secret.
     assert.deepEqual(JSON.parse(readFileSync(join(userDir, 'flows_cred.json'), 'utf8')), {
       [PLAYGROUND_APP_ID]: { clientId: '${DINGTALK_CLIENT_ID}', clientSecret: '${DINGTALK_CLIENT_SECRET}' },
     });
 
     // The deployed app connects to the simulator; a robot message gets the echo example's reply.
-    await pollJson(`${sim}/sim/state`, (s) => ((s as SimState).connections.some((c) => c.open) ? true : undefined), 'the app to connect to the simulator');
+    await pollJson(
+      `${sim}/sim/state`,
+      (s) => ((s as SimState).connections.some((c) => c.open) ? true : undefined),
+      'the app to connect to the simulator',
+    );
     const push = await fetch(`${sim}/sim/robot-message`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -124,7 +139,11 @@ describe('npm start (the playground)', function () {
     const flows = JSON.parse(readFileSync(flowFile, 'utf8')) as Array<{ id: string; name?: string; apiBase?: string }>;
     assert.equal(flows.find((n) => n.id === echo.id)?.name, 'my edited echo');
     assert.equal(flows.find((n) => n.id === PLAYGROUND_APP_ID)?.apiBase, sim);
-    await pollJson(`${sim}/sim/state`, (s) => ((s as SimState).connections.some((c) => c.open) ? true : undefined), 'the app to connect to the new simulator');
+    await pollJson(
+      `${sim}/sim/state`,
+      (s) => ((s as SimState).connections.some((c) => c.open) ? true : undefined),
+      'the app to connect to the new simulator',
+    );
     assert.equal((await playground.stop()).code, 0);
   });
 

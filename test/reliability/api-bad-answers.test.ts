@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { z } from 'zod';
-import { DingTalkError } from '../../src/api/errors';
+import type { DingTalkError } from '../../src/api/errors';
 import { OpenApiClient } from '../../src/api/http';
 import { rejection, startLocalServer, type Handler, type LocalServer } from '../api/helpers';
 import { CrashGuard } from './support';
@@ -40,15 +40,23 @@ describe('reliability: bad answers from DingTalk to the OpenAPI client', functio
   });
 
   function client(maxRetries = 0): OpenApiClient {
-    const api = new OpenApiClient({ clientId: 'dingreliability', clientSecret: SECRET, apiBase: server.base, maxRetries, retry: { baseDelayMs: 5, maxDelayMs: 10 } });
+    const api = new OpenApiClient({
+      clientId: 'dingreliability',
+      clientSecret: SECRET,
+      apiBase: server.base,
+      maxRetries,
+      retry: { baseDelayMs: 5, maxDelayMs: 10 },
+    });
     clients.push(api);
     return api;
   }
 
-  const json = (status: number, body: unknown): Handler => (_req, res) => {
-    res.writeHead(status, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(body));
-  };
+  const json =
+    (status: number, body: unknown): Handler =>
+    (_req, res) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
 
   /** Token answers that are JSON but not a token. */
   const garbageTokens: Array<[string, unknown]> = [
@@ -108,7 +116,7 @@ describe('reliability: bad answers from DingTalk to the OpenAPI client', functio
   it('a JSON answer that is syntactically truncated (complete HTTP, half a JSON document)', async () => {
     server.handle = (_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"accessToken":"' + TOKEN.slice(0, 8));
+      res.end(`{"accessToken":"${TOKEN.slice(0, 8)}`);
     };
     const err = await rejection(client().getAccessToken());
     assert.match(err.message, /instead of JSON/);

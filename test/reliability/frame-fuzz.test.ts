@@ -74,7 +74,13 @@ const notAnObject: fc.Arbitrary<BadFrame> = fc
 const wrongTypes: fc.Arbitrary<BadFrame> = fc
   .record({
     field: fc.constantFrom('type', 'headers', 'data', 'messageId', 'topic', 'eventId'),
-    value: fc.oneof(fc.constant(null), fc.integer(), fc.boolean(), fc.array(fc.integer(), { maxLength: 3 }), fc.dictionary(junkString, fc.integer(), { maxKeys: 3 })),
+    value: fc.oneof(
+      fc.constant(null),
+      fc.integer(),
+      fc.boolean(),
+      fc.array(fc.integer(), { maxLength: 3 }),
+      fc.dictionary(junkString, fc.integer(), { maxKeys: 3 }),
+    ),
     type: fc.constantFrom('CALLBACK', 'EVENT'),
   })
   .map(({ field, value, type }) => {
@@ -85,7 +91,10 @@ const wrongTypes: fc.Arbitrary<BadFrame> = fc
     if (field === 'type' || field === 'headers' || field === 'data') frame[field] = value;
     else headers[field] = value;
     const finalHeaders = frame['headers'];
-    const id = typeof finalHeaders === 'object' && finalHeaders !== null && !Array.isArray(finalHeaders) ? (finalHeaders as Record<string, unknown>)['messageId'] : undefined;
+    const id =
+      typeof finalHeaders === 'object' && finalHeaders !== null && !Array.isArray(finalHeaders)
+        ? (finalHeaders as Record<string, unknown>)['messageId']
+        : undefined;
     return { kind: `wrong-type:${field}`, text: JSON.stringify(frame), ackOwed: owedIf(frame['type'], id) };
   });
 
@@ -134,7 +143,7 @@ const unknownType: fc.Arbitrary<BadFrame> = junkString
   });
 
 const dataNotJson: fc.Arbitrary<BadFrame> = fc
-  .record({ data: junkString, type: fc.constantFrom('CALLBACK:' + ROBOT, 'CALLBACK:' + CARD, 'EVENT:*') })
+  .record({ data: junkString, type: fc.constantFrom(`CALLBACK:${ROBOT}`, `CALLBACK:${CARD}`, 'EVENT:*') })
   .map(({ data, type }) => {
     const [frameType, topic] = type.split(/:(.*)/s) as [string, string];
     const messageId = nextId();
@@ -146,7 +155,13 @@ const dataNotJson: fc.Arbitrary<BadFrame> = fc
 const nearMissRobot = fc
   .record({
     field: fc.constantFrom('msgtype', 'msgId', 'conversationId', 'conversationType', 'text', 'atUsers', 'sessionWebhookExpiredTime'),
-    value: fc.oneof(fc.constant(undefined), fc.constant(null), fc.integer(), fc.array(fc.integer(), { maxLength: 2 }), fc.constant({ nested: { deeper: true } })),
+    value: fc.oneof(
+      fc.constant(undefined),
+      fc.constant(null),
+      fc.integer(),
+      fc.array(fc.integer(), { maxLength: 2 }),
+      fc.constant({ nested: { deeper: true } }),
+    ),
   })
   .map(({ field, value }) => {
     const message: Record<string, unknown> = {
@@ -164,7 +179,10 @@ const nearMissRobot = fc
 const wrongShapeData: fc.Arbitrary<BadFrame> = fc
   .oneof(
     nearMissRobot,
-    fc.record({ topic: fc.constant(CARD), data: fc.oneof(jsonAny, fc.record({ outTrackId: fc.oneof(fc.constant(''), fc.integer()), content: jsonAny })) }),
+    fc.record({
+      topic: fc.constant(CARD),
+      data: fc.oneof(jsonAny, fc.record({ outTrackId: fc.oneof(fc.constant(''), fc.integer()), content: jsonAny })),
+    }),
     fc.record({ topic: fc.constantFrom(ROBOT, CARD), data: jsonAny }),
     fc.record({ topic: fc.constant('*'), data: fc.oneof(fc.constant(null), fc.integer(), junkString, fc.array(jsonAny, { maxLength: 3 })) }),
   )
@@ -172,20 +190,34 @@ const wrongShapeData: fc.Arbitrary<BadFrame> = fc
     const messageId = nextId();
     const type = topic === '*' ? 'EVENT' : 'CALLBACK';
     const extra = type === 'EVENT' ? { eventType: 'fuzz_event', eventId: messageId } : {};
-    return { kind: `wrong-shape:${topic}`, text: JSON.stringify(envelope(type, headersFor(topic, messageId, extra), JSON.stringify(data))), ackOwed: messageId };
+    return {
+      kind: `wrong-shape:${topic}`,
+      text: JSON.stringify(envelope(type, headersFor(topic, messageId, extra), JSON.stringify(data))),
+      ackOwed: messageId,
+    };
   });
 
 /** Keys that would pollute prototypes if a parser assigned them naively. */
 const hostileKeys: fc.Arbitrary<BadFrame> = fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty').map((key) => {
   const messageId = nextId();
-  const headers = JSON.stringify(headersFor(ROBOT, messageId)).slice(0, -1) + `,${JSON.stringify(key)}:{"messageId":"proto","polluted":"yes"}}`;
+  const headers = `${JSON.stringify(headersFor(ROBOT, messageId)).slice(0, -1)},${JSON.stringify(key)}:{"messageId":"proto","polluted":"yes"}}`;
   const data = `{${JSON.stringify(key)}:{"polluted":"yes"},"msgtype":"text"}`;
-  return { kind: 'hostile-keys', text: `{"specVersion":"1.0","type":"CALLBACK","headers":${headers},"data":${JSON.stringify(data)}}`, ackOwed: messageId };
+  return {
+    kind: 'hostile-keys',
+    text: `{"specVersion":"1.0","type":"CALLBACK","headers":${headers},"data":${JSON.stringify(data)}}`,
+    ackOwed: messageId,
+  };
 });
 
 /** SYSTEM frames the client has no use for: they only mean "alive", nothing is owed. */
 const oddSystem: fc.Arbitrary<BadFrame> = fc
-  .record({ topic: junkString.filter((t) => t !== 'disconnect' && t !== 'ping'), data: fc.oneof(junkString, jsonAny.map((v) => JSON.stringify(v))) })
+  .record({
+    topic: junkString.filter((t) => t !== 'disconnect' && t !== 'ping'),
+    data: fc.oneof(
+      junkString,
+      jsonAny.map((v) => JSON.stringify(v)),
+    ),
+  })
   .map(({ topic, data }) => ({ kind: 'odd-system', text: JSON.stringify(envelope('SYSTEM', headersFor(topic, nextId()), data)) }));
 
 /** A ping whose data is not the usual {opaque}: still answered, data echoed verbatim. */
@@ -267,7 +299,10 @@ describe('reliability: fuzzing the Stream client with bad frames', function () {
         await s.waitFor(() => delivered.get(msgId) === 1, 2_000, `delivery of the good message after ${bad.kind}`);
         // Same socket, in order: the bad frame's ack (if owed) went out before the good one's.
         if (bad.ackOwed !== undefined) {
-          assert.ok(s.acks.some((a) => a.messageId === bad.ackOwed), `an ack for ${bad.kind} frame ${bad.ackOwed}`);
+          assert.ok(
+            s.acks.some((a) => a.messageId === bad.ackOwed),
+            `an ack for ${bad.kind} frame ${bad.ackOwed}`,
+          );
         }
       }),
       { numRuns: 200, seed, endOnFailure: true },
@@ -298,7 +333,12 @@ describe('reliability: fuzzing the Stream client with bad frames', function () {
   it('a flood of frames with new unknown topics does not re-open the rate limit of other warning kinds', async () => {
     sim = new DingTalkSimulator({ ackTimeoutMs: 60_000, pingIntervalMs: 60_000 });
     await sim.start();
-    const c = (client = new StreamClient({ clientId: SIMULATOR_APP.clientId, clientSecret: SIMULATOR_APP.clientSecret, apiBase: sim.apiBase, timing: TIMING }));
+    const c = (client = new StreamClient({
+      clientId: SIMULATOR_APP.clientId,
+      clientSecret: SIMULATOR_APP.clientSecret,
+      apiBase: sim.apiBase,
+      timing: TIMING,
+    }));
     const warnings: string[] = [];
     c.on('warning', (w) => void warnings.push(w.message));
     c.onRobotMessage(() => {});
@@ -311,6 +351,10 @@ describe('reliability: fuzzing the Stream client with bad frames', function () {
     sim.pushRaw('not json either');
     await sim.robotMessage({ text: 'marker' }).acked;
     const notJson = warnings.filter((w) => /not JSON/.test(w));
-    assert.equal(notJson.length, 1, 'the not-JSON warning came again within the rate-limit interval, after a flood of topic warnings cleared the table');
+    assert.equal(
+      notJson.length,
+      1,
+      'the not-JSON warning came again within the rate-limit interval, after a flood of topic warnings cleared the table',
+    );
   });
 });

@@ -8,7 +8,7 @@
 import { strict as assert } from 'node:assert';
 import { performance } from 'node:perf_hooks';
 import { updateCard } from '../../src/api/card';
-import { DingTalkError } from '../../src/api/errors';
+import type { DingTalkError } from '../../src/api/errors';
 import { OpenApiClient } from '../../src/api/http';
 import { rejection, startLocalServer, type Handler, type LocalServer } from '../api/helpers';
 
@@ -37,10 +37,12 @@ describe('reliability: hostile error bodies are read in linear time', function (
     return api;
   }
 
-  const page = (status: number, body: string): Handler => (_req, res) => {
-    res.writeHead(status, { 'content-type': 'text/html' });
-    res.end(body);
-  };
+  const page =
+    (status: number, body: string): Handler =>
+    (_req, res) => {
+      res.writeHead(status, { 'content-type': 'text/html' });
+      res.end(body);
+    };
 
   async function timed(p: Promise<unknown>): Promise<{ err: DingTalkError; ms: number }> {
     const started = performance.now();

@@ -11,6 +11,7 @@ import { DingTalkSimulator, SIMULATOR_APP } from '../../src/simulator';
 import { Inbox, TAB, appConfig, appModule, helper, loadAction, simCredentials, useNodeRedWithSimulator, type ActionFlow } from '../nodes/support';
 import { startNodeRedProcess, type NodeRedProcess } from './node-red-process';
 import { CrashGuard } from './support';
+import { circular, throwingToJson } from '../support/hostile-values';
 
 const replyNode: unknown = require('../../nodes/dingtalk-reply');
 const sendNode: unknown = require('../../nodes/dingtalk-send');
@@ -25,12 +26,6 @@ function deeplyNested(): unknown {
   return JSON.parse(`{"text":${'['.repeat(DEPTH)}${']'.repeat(DEPTH)}}`);
 }
 
-function circular(): Record<string, unknown> {
-  const o: Record<string, unknown> = { text: 'loop' };
-  o['self'] = o;
-  return o;
-}
-
 /** Every trap throws a value that is not an Error and has no prototype: even String() of it throws. */
 function hostileProxy(): unknown {
   const boom = (): never => {
@@ -42,7 +37,7 @@ function hostileProxy(): unknown {
 /** Each hostile value, made fresh for every use (some are consumed or mutated by a node). */
 const HOSTILE: Array<[string, () => unknown]> = [
   ['nested 20,000 levels deep', deeplyNested],
-  ['a toJSON that throws a non-Error', () => ({ a: { toJSON: () => { throw Object.create(null); } } })],
+  ['a toJSON that throws a non-Error', throwingToJson],
   ['circular', circular],
   ['a BigInt', () => ({ n: 10n })],
   ['a bare BigInt', () => 12345678901234567890n],
@@ -65,18 +60,28 @@ interface Case {
   good: (sim: DingTalkSimulator) => Record<string, unknown>;
 }
 
-const robotMsg = (sim: DingTalkSimulator): Record<string, unknown> => sim.robotMessage({ text: 'hi', conversationType: '2' }).data as Record<string, unknown>;
+const robotMsg = (sim: DingTalkSimulator): Record<string, unknown> =>
+  sim.robotMessage({ text: 'hi', conversationType: '2' }).data as Record<string, unknown>;
 const fileMsg = (sim: DingTalkSimulator): Record<string, unknown> => sim.robotMessage({ msgtype: 'file' }).data as Record<string, unknown>;
 
 /** A responder as dingtalk-card-in makes it, but one whose answer throws something unprintable. */
-const throwingResponder = { messageId: 'm-1', respond: (): boolean => { throw Object.create(null); } };
+const throwingResponder = {
+  messageId: 'm-1',
+  respond: (): boolean => {
+    throw Object.create(null);
+  },
+};
 
 const CASES: Case[] = [
   {
     node: 'dingtalk-reply',
     module: replyNode,
     config: { type: 'dingtalk-reply', msgType: 'text' },
-    msgs: (v, sim) => [{ payload: v(), dingtalk: robotMsg(sim) }, { payload: 'ok', dingtalk: v() }, { payload: 'ok', dingtalk: robotMsg(sim), title: v() }],
+    msgs: (v, sim) => [
+      { payload: v(), dingtalk: robotMsg(sim) },
+      { payload: 'ok', dingtalk: v() },
+      { payload: 'ok', dingtalk: robotMsg(sim), title: v() },
+    ],
     good: (sim) => ({ payload: 'still here', dingtalk: robotMsg(sim) }),
   },
   {
@@ -97,7 +102,11 @@ const CASES: Case[] = [
     node: 'dingtalk-card (update, operation from msg)',
     module: cardNode,
     config: { type: 'dingtalk-card', operation: '', cardTemplateId: 'tpl-1.schema', target: 'user', userId: 'alice' },
-    msgs: (v) => [{ operation: 'update', outTrackId: 'card-1', payload: v() }, { operation: 'update', outTrackId: v(), payload: { a: '1' } }, { operation: v(), payload: { a: '1' } }],
+    msgs: (v) => [
+      { operation: 'update', outTrackId: 'card-1', payload: v() },
+      { operation: 'update', outTrackId: v(), payload: { a: '1' } },
+      { operation: v(), payload: { a: '1' } },
+    ],
     good: () => ({ operation: 'createAndDeliver', payload: { status: 'ok' } }),
   },
   {
@@ -122,7 +131,11 @@ const CASES: Case[] = [
     node: 'dingtalk-card-response',
     module: cardResponseNode,
     config: { type: 'dingtalk-card-response' },
-    msgs: (v) => [{ payload: v(), _dingtalkCard: { messageId: 'm-1', respond: () => true } }, { payload: { a: '1' }, _dingtalkCard: v() }, { payload: { a: '1' }, _dingtalkCard: throwingResponder }],
+    msgs: (v) => [
+      { payload: v(), _dingtalkCard: { messageId: 'm-1', respond: () => true } },
+      { payload: { a: '1' }, _dingtalkCard: v() },
+      { payload: { a: '1' }, _dingtalkCard: throwingResponder },
+    ],
     good: () => ({ payload: { a: '1' }, _dingtalkCard: { messageId: 'm-2', respond: () => true } }),
   },
 ];
@@ -259,7 +272,13 @@ describe('an unauthenticated http in request cannot end Node-RED', function () {
   });
 
   async function post(body: string, type = 'application/json'): Promise<{ status: number; text: string }> {
-    const res = await request(`${red!.url}/send`, { method: 'POST', headers: { 'content-type': type }, body, headersTimeout: 30_000, bodyTimeout: 30_000 });
+    const res = await request(`${red!.url}/send`, {
+      method: 'POST',
+      headers: { 'content-type': type },
+      body,
+      headersTimeout: 30_000,
+      bodyTimeout: 30_000,
+    });
     return { status: res.statusCode, text: await res.body.text() };
   }
 

@@ -69,7 +69,10 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((err: unknown) => {
-    process.send?.({ t: 'fatal', text: `Node-RED failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}` } satisfies Report);
+    process.send?.({
+      t: 'fatal',
+      text: `Node-RED failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`,
+    } satisfies Report);
     process.exitCode = 1;
   });
 }

@@ -40,7 +40,10 @@ describe('reliability: soak with faults against a real Node-RED runtime', functi
   it('every card click reached the flow exactly once (re-pushes after a lost ack included)', () => {
     // Failed while card callbacks were deduplicated on headers.messageId only (docs/RELIABILITY.md, "Findings").
     const v = report.verdict;
-    assert.deepEqual([...v.lost, ...v.duplicated].filter((s) => s.startsWith('card ')), []);
+    assert.deepEqual(
+      [...v.lost, ...v.duplicated].filter((s) => s.startsWith('card ')),
+      [],
+    );
   });
 
   it('every push was acked, and every reply arrived at DingTalk or ended in a Catch node', () => {

@@ -34,7 +34,7 @@ export class CrashGuard {
   }
 
   describe(): string {
-    return this.escaped.map((e) => (e instanceof Error ? e.stack ?? e.message : String(e))).join('\n---\n');
+    return this.escaped.map((e) => (e instanceof Error ? (e.stack ?? e.message) : String(e))).join('\n---\n');
   }
 }
 

@@ -77,7 +77,13 @@ describe('admin endpoint "Test connection" under adminAuth', function () {
     assert.equal(res.status, 200, res.text);
     const body = JSON.parse(res.text) as { ok: boolean; checks: Array<{ step: string; ok: boolean }> };
     assert.equal(body.ok, true, res.text);
-    assert.deepEqual(body.checks.map((c) => [c.step, c.ok]), [['gateway', true], ['token', true]]);
+    assert.deepEqual(
+      body.checks.map((c) => [c.step, c.ok]),
+      [
+        ['gateway', true],
+        ['token', true],
+      ],
+    );
     assert.ok(dingtalkCalls() >= before + 2, 'the gateway and the token endpoint were called');
     assert.ok(!res.text.includes(SIMULATOR_APP.clientSecret), 'the saved secret is not in the answer');
   });
@@ -106,7 +112,11 @@ describe('admin routes of the nodes', () => {
         routes++;
         // The guard must be among the route's first arguments, before the handler.
         const call = src.slice(m.index, m.index + 300);
-        assert.match(call, /^httpAdmin\.\w+\(\s*['"`][^'"`]+['"`],\s*RED\.auth\.needsPermission\(\s*'[\w-]+\.(read|write)'\s*\)/, `${file}: ${call.split('\n')[0]}`);
+        assert.match(
+          call,
+          /^httpAdmin\.\w+\(\s*['"`][^'"`]+['"`],\s*RED\.auth\.needsPermission\(\s*'[\w-]+\.(read|write)'\s*\)/,
+          `${file}: ${call.split('\n')[0]}`,
+        );
       }
     }
     assert.ok(routes >= 1, 'found the admin routes');

@@ -37,9 +37,25 @@ describe('proxy login under adminAuth: stored as a credential, hidden from read-
         apiBase: sim.apiBase,
         robotCode: '',
         proxy: proxy.origin,
-        credentials: { clientId: SIMULATOR_APP.clientId, clientSecret: SIMULATOR_APP.clientSecret, proxyUser: LOGIN.user, proxyPassword: LOGIN.password },
+        credentials: {
+          clientId: SIMULATOR_APP.clientId,
+          clientSecret: SIMULATOR_APP.clientSecret,
+          proxyUser: LOGIN.user,
+          proxyPassword: LOGIN.password,
+        },
       },
-      { id: 'r1', z: 'tab1', type: 'dingtalk-robot-in', name: '', app: 'app1', chat: 'both', msgtypes: '', keyword: '', keywordMode: 'contains', wires: [[]] },
+      {
+        id: 'r1',
+        z: 'tab1',
+        type: 'dingtalk-robot-in',
+        name: '',
+        app: 'app1',
+        chat: 'both',
+        msgtypes: '',
+        keyword: '',
+        keywordMode: 'contains',
+        wires: [[]],
+      },
     ];
     const res = await fetch(`${runtime.base}/flows`, {
       method: 'POST',
@@ -81,7 +97,15 @@ describe('proxy login under adminAuth: stored as a credential, hidden from read-
       fetch(`${runtime.base}/dingtalk-stream-app/test`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${admin}` },
-        body: JSON.stringify({ id: 'app1', clientId: SIMULATOR_APP.clientId, clientSecret: 'typed-client-secret', apiBase: sim.apiBase, proxy: proxyUrl, proxyUser: LOGIN.user, proxyPassword: '__PWRD__' }),
+        body: JSON.stringify({
+          id: 'app1',
+          clientId: SIMULATOR_APP.clientId,
+          clientSecret: 'typed-client-secret',
+          apiBase: sim.apiBase,
+          proxy: proxyUrl,
+          proxyUser: LOGIN.user,
+          proxyPassword: '__PWRD__',
+        }),
       });
     const moved = await send(foreign.url);
     const text = await moved.text();

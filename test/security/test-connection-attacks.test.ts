@@ -109,7 +109,11 @@ describe('"Test connection": the attacks of the review, through the real admin e
     assert.ok(!html.text.includes('INTRANET'), html.text);
     assert.match(html.text, /answered HTTP 502 with a non-JSON body/);
 
-    foreign.answer = { status: 401, contentType: 'application/json', body: JSON.stringify({ code: 'INTRANET-CODE', message: 'INTRANET-ONLY json', requestid: 'INTRANET-ID' }) };
+    foreign.answer = {
+      status: 401,
+      contentType: 'application/json',
+      body: JSON.stringify({ code: 'INTRANET-CODE', message: 'INTRANET-ONLY json', requestid: 'INTRANET-ID' }),
+    };
     const json = await postJson(typed);
     assert.ok(!json.text.includes('INTRANET'), json.text);
     assert.match(json.text, /answered HTTP 401 with a JSON body/);

@@ -9,7 +9,7 @@ describe('simulator: HTTP control API', () => {
     sim = await startSim({ pingIntervalMs: 60_000, drainMs: 50 });
   });
   afterEach(async () => {
-    clients.splice(0).forEach((c) => c.close());
+    for (const c of clients.splice(0)) c.close();
     await sim.stop();
   });
 
@@ -29,7 +29,11 @@ describe('simulator: HTTP control API', () => {
     assert.equal((await robot.next((f) => f.type === 'EVENT')).headers.messageId, event.body.messageId);
 
     const token = await postJson(`${sim.apiBase}/v1.0/oauth2/accessToken`, { appKey: SIMULATOR_APP.clientId, appSecret: SIMULATOR_APP.clientSecret });
-    await postJson(`${sim.apiBase}/v1.0/robot/groupMessages/send`, { robotCode: SIMULATOR_APP.robotCode, openConversationId: 'cidA', msgKey: 'sampleText', msgParam: '{"content":"x"}' }, { 'x-acs-dingtalk-access-token': token.body.accessToken });
+    await postJson(
+      `${sim.apiBase}/v1.0/robot/groupMessages/send`,
+      { robotCode: SIMULATOR_APP.robotCode, openConversationId: 'cidA', msgKey: 'sampleText', msgParam: '{"content":"x"}' },
+      { 'x-acs-dingtalk-access-token': token.body.accessToken },
+    );
 
     const res = await fetch(`${sim.apiBase}/sim/state`);
     const text = await res.text();
@@ -76,7 +80,11 @@ describe('simulator: HTTP control API', () => {
 
   it('refuses a card callback for a card without callbackType STREAM with a clear error', async () => {
     const token = await postJson(`${sim.apiBase}/v1.0/oauth2/accessToken`, { appKey: SIMULATOR_APP.clientId, appSecret: SIMULATOR_APP.clientSecret });
-    await postJson(`${sim.apiBase}/v1.0/card/instances`, { cardTemplateId: 't', outTrackId: 'c1', cardData: { cardParamMap: {} } }, { 'x-acs-dingtalk-access-token': token.body.accessToken });
+    await postJson(
+      `${sim.apiBase}/v1.0/card/instances`,
+      { cardTemplateId: 't', outTrackId: 'c1', cardData: { cardParamMap: {} } },
+      { 'x-acs-dingtalk-access-token': token.body.accessToken },
+    );
     const res = await postJson(`${sim.apiBase}/sim/card-callback`, { outTrackId: 'c1' });
     assert.equal(res.status, 409);
     assert.match(res.body.message, /STREAM/);

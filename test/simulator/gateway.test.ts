@@ -10,7 +10,7 @@ describe('simulator: gateway', () => {
     sim = await startSim();
   });
   afterEach(async () => {
-    clients.splice(0).forEach((c) => c.close());
+    for (const c of clients.splice(0)) c.close();
     await sim.stop();
   });
 
@@ -50,7 +50,11 @@ describe('simulator: gateway', () => {
     const res = await fetch(`${sim.apiBase}/v1.0/gateway/connections/open`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ clientId: SIMULATOR_APP.clientId, clientSecret: SIMULATOR_APP.clientSecret, subscriptions: [{ type: 'EVENT', topic: '*' }] }),
+      body: JSON.stringify({
+        clientId: SIMULATOR_APP.clientId,
+        clientSecret: SIMULATOR_APP.clientSecret,
+        subscriptions: [{ type: 'EVENT', topic: '*' }],
+      }),
     });
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /xml/);

@@ -119,7 +119,12 @@ export class TestStreamClient {
 
   ack(frame: Frame, data: unknown = { response: null }, code = 200): void {
     this.ws.send(
-      JSON.stringify({ code, headers: { contentType: 'application/json', messageId: frame.headers.messageId }, message: 'OK', data: JSON.stringify(data) }),
+      JSON.stringify({
+        code,
+        headers: { contentType: 'application/json', messageId: frame.headers.messageId },
+        message: 'OK',
+        data: JSON.stringify(data),
+      }),
     );
   }
 

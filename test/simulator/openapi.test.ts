@@ -18,7 +18,7 @@ describe('simulator: OpenAPI', () => {
     token = res.body.accessToken;
   });
   afterEach(async () => {
-    clients.splice(0).forEach((c) => c.close());
+    for (const c of clients.splice(0)) c.close();
     await sim.stop();
   });
 
@@ -55,7 +55,12 @@ describe('simulator: OpenAPI', () => {
   });
 
   it('validates batchSend: msgParam must be a string, userIds 1..20, known msgKey, own robotCode', async () => {
-    const objParam = await call('/v1.0/robot/oToMessages/batchSend', { robotCode: SIMULATOR_APP.robotCode, userIds: ['u1'], msgKey: 'sampleText', msgParam: { content: 'x' } });
+    const objParam = await call('/v1.0/robot/oToMessages/batchSend', {
+      robotCode: SIMULATOR_APP.robotCode,
+      userIds: ['u1'],
+      msgKey: 'sampleText',
+      msgParam: { content: 'x' },
+    });
     assert.equal(objParam.status, 400);
     assert.equal(objParam.body.code, 'invalidParameter.msgParam.invalid');
     const tooMany = await call('/v1.0/robot/oToMessages/batchSend', { ...text('x'), userIds: Array.from({ length: 21 }, (_, i) => `u${i}`) });
@@ -64,7 +69,12 @@ describe('simulator: OpenAPI', () => {
     assert.equal(badKey.body.code, 'invalidParameter.msgKey.invalid');
     const badRobot = await call('/v1.0/robot/oToMessages/batchSend', { ...text('x'), robotCode: 'other', userIds: ['u1'] });
     assert.equal(badRobot.body.code, 'invalidParameter.robotCode.auth');
-    const missingField = await call('/v1.0/robot/oToMessages/batchSend', { robotCode: SIMULATOR_APP.robotCode, msgKey: 'sampleMarkdown', msgParam: '{"title":"t"}', userIds: ['u1'] });
+    const missingField = await call('/v1.0/robot/oToMessages/batchSend', {
+      robotCode: SIMULATOR_APP.robotCode,
+      msgKey: 'sampleMarkdown',
+      msgParam: '{"title":"t"}',
+      userIds: ['u1'],
+    });
     assert.match(missingField.body.message, /text/);
     const ok = await call('/v1.0/robot/oToMessages/batchSend', { ...text('hello'), userIds: ['u1', 'invalid-user'] });
     assert.equal(ok.status, 200);
@@ -109,7 +119,10 @@ describe('simulator: OpenAPI', () => {
     assert.deepEqual(gone.body, { errcode: 300001, errmsg: 'session 不存在' });
     const alive = await postJson(second.sessionWebhook, { msgtype: 'text', text: { content: 'y' } });
     assert.deepEqual(alive.body, { errcode: 0, errmsg: 'ok' });
-    assert.deepEqual(sim.sent.map((x) => x.kind), ['webhook']);
+    assert.deepEqual(
+      sim.sent.map((x) => x.kind),
+      ['webhook'],
+    );
     assert.equal(sim.invalidateSession('unknown-session'), false);
   });
 
@@ -190,12 +203,23 @@ describe('simulator: OpenAPI', () => {
       imGroupOpenDeliverModel: { robotCode: SIMULATOR_APP.robotCode },
     });
     assert.equal(delivered.status, 200);
-    await call('/v1.0/card/instances', { outTrackId: 'card-1', cardData: { cardParamMap: { b: '3' } }, cardUpdateOptions: { updateCardDataByKey: true } }, 'PUT');
+    await call(
+      '/v1.0/card/instances',
+      { outTrackId: 'card-1', cardData: { cardParamMap: { b: '3' } }, cardUpdateOptions: { updateCardDataByKey: true } },
+      'PUT',
+    );
     assert.deepEqual(sim.card('card-1')!.cardParamMap, { a: '1', b: '3' });
     await call('/v1.0/card/instances', { outTrackId: 'card-1', cardData: { cardParamMap: { c: '4' } } }, 'PUT');
     assert.deepEqual(sim.card('card-1')!.cardParamMap, { c: '4' });
-    for (const [content, isFinalize] of [['Hel', false], ['lo', true]] as const) {
-      const res = await call('/v1.0/card/streaming', { outTrackId: 'card-1', guid: content, key: 'content', content, isFull: false, isFinalize }, 'PUT');
+    for (const [content, isFinalize] of [
+      ['Hel', false],
+      ['lo', true],
+    ] as const) {
+      const res = await call(
+        '/v1.0/card/streaming',
+        { outTrackId: 'card-1', guid: content, key: 'content', content, isFull: false, isFinalize },
+        'PUT',
+      );
       assert.deepEqual(res.body, { success: true, result: true });
     }
     assert.equal(sim.card('card-1')!.streams.content!.content, 'Hello');
@@ -220,7 +244,12 @@ describe('simulator: OpenAPI', () => {
     clients.push(cards);
     await call('/v1.0/card/instances', { cardTemplateId: 't', outTrackId: 'http-card', cardData: { cardParamMap: {} }, callbackType: 'HTTP' });
     assert.throws(() => sim.cardCallback({ outTrackId: 'http-card' }), /callbackType "STREAM"/);
-    await call('/v1.0/card/instances', { cardTemplateId: 't', outTrackId: 'c3', cardData: { cardParamMap: { status: 'new', other: 'keep' } }, callbackType: 'STREAM' });
+    await call('/v1.0/card/instances', {
+      cardTemplateId: 't',
+      outTrackId: 'c3',
+      cardData: { cardParamMap: { status: 'new', other: 'keep' } },
+      callbackType: 'STREAM',
+    });
     const handle = sim.cardCallback({ outTrackId: 'c3', userId: 'u7', params: { action: 'accept' } });
     const frame = await cards.next((f) => f.type === 'CALLBACK');
     cards.ack(frame, {
@@ -238,7 +267,12 @@ describe('simulator: OpenAPI', () => {
   it('applies only the documented answer fields: privateData keyed by userId is ignored and noted', async () => {
     const cards = await TestStreamClient.open(sim, [{ type: 'CALLBACK', topic: CARD_TOPIC }]);
     clients.push(cards);
-    await call('/v1.0/card/instances', { cardTemplateId: 't', outTrackId: 'c4', cardData: { cardParamMap: { status: 'new' } }, callbackType: 'STREAM' });
+    await call('/v1.0/card/instances', {
+      cardTemplateId: 't',
+      outTrackId: 'c4',
+      cardData: { cardParamMap: { status: 'new' } },
+      callbackType: 'STREAM',
+    });
     const handle = sim.cardCallback({ outTrackId: 'c4', userId: 'u7' });
     cards.ack(await cards.next((f) => f.type === 'CALLBACK'), {
       response: {
@@ -256,7 +290,12 @@ describe('simulator: OpenAPI', () => {
   });
 
   it('fails any endpoint on demand with DingTalk error bodies', async () => {
-    sim.failNext({ path: '/v1.0/card/instances', status: 403, code: 'Forbidden.AccessDenied.AccessTokenPermissionDenied', message: '没有调用该接口的权限，接口权限申请参考：Card.Instance.Write' });
+    sim.failNext({
+      path: '/v1.0/card/instances',
+      status: 403,
+      code: 'Forbidden.AccessDenied.AccessTokenPermissionDenied',
+      message: '没有调用该接口的权限，接口权限申请参考：Card.Instance.Write',
+    });
     const denied = await call('/v1.0/card/instances', { cardTemplateId: 't', outTrackId: 'x', cardData: { cardParamMap: {} } });
     assert.equal(denied.status, 403);
     assert.match(denied.body.message, /Card\.Instance\.Write/);

@@ -18,7 +18,7 @@ describe('simulator: stream pushes and acks', () => {
     sim = await startSim({ ackTimeoutMs: 150, maxRepush: 2, laterRetryMs: 50, pingIntervalMs: 60_000, drainMs: 100 });
   });
   afterEach(async () => {
-    clients.splice(0).forEach((c) => c.close());
+    for (const c of clients.splice(0)) c.close();
     await sim.stop();
   });
 
@@ -151,7 +151,7 @@ describe('simulator: routing between connections and apps', () => {
   let sim: DingTalkSimulator;
   const clients: TestStreamClient[] = [];
   afterEach(async () => {
-    clients.splice(0).forEach((c) => c.close());
+    for (const c of clients.splice(0)) c.close();
     await sim.stop();
   });
 
@@ -168,8 +168,14 @@ describe('simulator: routing between connections and apps', () => {
     const handles = [1, 2, 3, 4].map((n) => sim.robotMessage({ text: `m${n}` }));
     await a.next((f) => f.headers.messageId === handles[2]!.messageId);
     await b.next((f) => f.headers.messageId === handles[3]!.messageId);
-    assert.deepEqual(a.frames.map((f) => JSON.parse(f.data).text.content), ['m1', 'm3']);
-    assert.deepEqual(b.frames.map((f) => JSON.parse(f.data).text.content), ['m2', 'm4']);
+    assert.deepEqual(
+      a.frames.map((f) => JSON.parse(f.data).text.content),
+      ['m1', 'm3'],
+    );
+    assert.deepEqual(
+      b.frames.map((f) => JSON.parse(f.data).text.content),
+      ['m2', 'm4'],
+    );
     const forOther = sim.robotMessage({ text: 'other app', clientId: other.clientId });
     const frame = await c.next((f) => f.type === 'CALLBACK');
     assert.equal(frame.headers.messageId, forOther.messageId);
@@ -182,7 +188,7 @@ describe('simulator: keepalive', () => {
   let sim: DingTalkSimulator;
   const clients: TestStreamClient[] = [];
   afterEach(async () => {
-    clients.splice(0).forEach((c) => c.close());
+    for (const c of clients.splice(0)) c.close();
     await sim.stop();
   });
 
@@ -220,7 +226,7 @@ describe('simulator: keepalive', () => {
   });
 });
 
-describe('simulator: DingTalk\'s 2-second card callback rule (src/contract.ts)', function () {
+describe("simulator: DingTalk's 2-second card callback rule (src/contract.ts)", function () {
   this.timeout(10_000);
   let sim: DingTalkSimulator;
   let client: TestStreamClient | undefined;
@@ -235,7 +241,14 @@ describe('simulator: DingTalk\'s 2-second card callback rule (src/contract.ts)',
   async function createCard(outTrackId: string): Promise<void> {
     const api = new OpenApiClient({ clientId: SIMULATOR_APP.clientId, clientSecret: SIMULATOR_APP.clientSecret, apiBase: sim.apiBase });
     try {
-      await createAndDeliverCard(api, { cardTemplateId: 'tpl', outTrackId, cardData: { status: 'open' }, callbackType: 'STREAM', robotCode: SIMULATOR_APP.robotCode, userId: 'u1' });
+      await createAndDeliverCard(api, {
+        cardTemplateId: 'tpl',
+        outTrackId,
+        cardData: { status: 'open' },
+        callbackType: 'STREAM',
+        robotCode: SIMULATOR_APP.robotCode,
+        userId: 'u1',
+      });
     } finally {
       await api.close();
     }

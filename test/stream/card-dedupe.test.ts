@@ -34,7 +34,10 @@ describe('stream client: re-pushed card callbacks are deduped by messageId (ADR 
     assert.equal(deliveries, 2);
     assert.equal(ack.messageId, push.messageId, 'the re-push keeps its messageId');
     assert.deepEqual(ackData(ack.ack), { response: ANSWER });
-    assert.deepEqual(acksFor(push.pushId).map((a) => ackData(a.ack)), [{ response: ANSWER }, { response: ANSWER }]);
+    assert.deepEqual(
+      acksFor(push.pushId).map((a) => ackData(a.ack)),
+      [{ response: ANSWER }, { response: ANSWER }],
+    );
     assert.equal(calls, 1);
     assert.equal(client.stats.duplicatesDropped, 1);
   });
@@ -59,8 +62,14 @@ describe('stream client: re-pushed card callbacks are deduped by messageId (ADR 
     release.resolve();
     await h.sim.waitFor(() => acksFor(push.pushId).length === 2, 3_000, 'both deliveries acked');
     const acks = acksFor(push.pushId);
-    assert.deepEqual(acks.map((a) => a.messageId), [push.messageId, push.messageId]);
-    assert.deepEqual(acks.map((a) => ackData(a.ack)), [{ response: ANSWER }, { response: ANSWER }]);
+    assert.deepEqual(
+      acks.map((a) => a.messageId),
+      [push.messageId, push.messageId],
+    );
+    assert.deepEqual(
+      acks.map((a) => ackData(a.ack)),
+      [{ response: ANSWER }, { response: ANSWER }],
+    );
     assert.equal(calls, 1);
   });
 

@@ -45,7 +45,10 @@ describe('stream client: opening a connection', () => {
     const secret = SIMULATOR_APP.clientSecret;
     assert.equal(JSON.stringify(req.headers).includes(secret), false);
     assert.equal(JSON.stringify(req.query).includes(secret), false);
-    assert.equal(h.log.lines.some((l) => l.includes(secret) || /ticket=(?!\*)/.test(l)), false);
+    assert.equal(
+      h.log.lines.some((l) => l.includes(secret) || /ticket=(?!\*)/.test(l)),
+      false,
+    );
   });
 
   it('sends only the subscription of the kind that is registered', async () => {
@@ -91,12 +94,18 @@ describe('stream client: opening a connection', () => {
     const gateway = h.sim.requests.filter((r) => r.path === GATEWAY_PATH);
     assert.equal(gateway.length, 3);
     assert.ok(gateway[2]!.at - gateway[0]!.at >= 2 * 150 - 20, 'retries are spaced by authFailedRetryMs');
-    assert.equal(h.log.lines.some((l) => l.includes(wrongSecret)), false);
-    assert.equal(h.warnings.some((w) => w.message.includes(wrongSecret)), false);
+    assert.equal(
+      h.log.lines.some((l) => l.includes(wrongSecret)),
+      false,
+    );
+    assert.equal(
+      h.warnings.some((w) => w.message.includes(wrongSecret)),
+      false,
+    );
   });
 
   it('never quotes the secret when a proxy echoes the request into the refusal message', async () => {
-    const echo = `request was {"clientSecret":"${SIMULATOR_APP.clientSecret}"} ` + 'x'.repeat(150);
+    const echo = `request was {"clientSecret":"${SIMULATOR_APP.clientSecret}"} ${'x'.repeat(150)}`;
     h.sim.failNext({ path: GATEWAY_PATH, status: 401, code: 'authFailed', message: echo });
     const client = h.client();
     client.onRobotMessage(() => {});

@@ -30,7 +30,10 @@ describe('stream: DedupeWindow', () => {
     assert.equal(window.size, 3);
     assert.equal(window.get('k1'), undefined);
     assert.equal(window.get('k2'), undefined);
-    assert.deepEqual(['k3', 'k4', 'k5'].map((k) => window.get(k)), [3, 4, 5]);
+    assert.deepEqual(
+      ['k3', 'k4', 'k5'].map((k) => window.get(k)),
+      [3, 4, 5],
+    );
   });
 
   it('setting a key again restarts its TTL and makes it the newest', () => {

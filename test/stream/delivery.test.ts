@@ -281,7 +281,7 @@ describe('stream client: delivering and acking pushes', () => {
     await warned;
   });
 
-  it('refuses (and warns about) an answer with privateData keyed by userId, which DingTalk\'s answer does not take', async () => {
+  it("refuses (and warns about) an answer with privateData keyed by userId, which DingTalk's answer does not take", async () => {
     await setup();
     const client = h.client();
     const answer = { privateData: { 'user-9': { cardParamMap: { choice: 'a' } } } };

@@ -19,7 +19,10 @@ const robot = (): Record<string, unknown> => ({
   senderNick: 'someone',
   text: { content: 'hi', extra: 1 },
   content: { richText: [] },
-  atUsers: [{ dingtalkId: 'd', staffId: 's' }, { unionId: 'u', other: 2 }],
+  atUsers: [
+    { dingtalkId: 'd', staffId: 's' },
+    { unionId: 'u', other: 2 },
+  ],
 });
 
 const BAD_VALUES: unknown[] = [undefined, null, 0, 1.5, '', 'x', true, [], [1], {}, { content: 1 }, [{ dingtalkId: 1 }]];

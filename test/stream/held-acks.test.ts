@@ -33,7 +33,15 @@ function eventFrame(messageId: string, eventId: string): string {
 
 describe('stream: FrameRouter counts the acks it holds back, per socket', () => {
   it('counts held acks per socket (duplicates waiting for the original too) and reports each socket once settled', async () => {
-    const stats: StreamStats = { framesIn: 0, acksOut: 0, duplicatesDropped: 0, malformedFrames: 0, reconnects: 0, lastPingAt: undefined, connectedAt: undefined };
+    const stats: StreamStats = {
+      framesIn: 0,
+      acksOut: 0,
+      duplicatesDropped: 0,
+      malformedFrames: 0,
+      reconnects: 0,
+      lastPingAt: undefined,
+      connectedAt: undefined,
+    };
     const settled: string[] = [];
     const router = new FrameRouter<FakeSocket>(
       { clock: systemClock, callbackDeadlineMs: 1_000, dedupeTtlMs: 60_000, dedupeMaxEntries: 100 },
@@ -53,7 +61,10 @@ describe('stream: FrameRouter counts the acks it holds back, per socket', () => 
     gate.resolve();
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(a.sent.map((s) => s.messageId).sort(), ['m1', 'm2']);
-    assert.deepEqual(b.sent.map((s) => s.messageId), ['m3']);
+    assert.deepEqual(
+      b.sent.map((s) => s.messageId),
+      ['m3'],
+    );
     assert.deepEqual(JSON.parse(b.sent[0]!.data), { status: 'SUCCESS', message: 'success' });
     assert.equal(router.pendingAcks(a), 0);
     assert.equal(router.pendingAcks(b), 0);

@@ -50,19 +50,30 @@ describe('stream client: reconnects and rotation', () => {
     assert.ok(next.openedAt <= oldInfo.closedAt!, 'make-before-break: new openedAt before old closedAt');
     assert.ok(next.open);
     assert.equal(client.state, 'connected');
-    assert.ok(h.states.every((s) => s.state === 'connecting' || s.state === 'connected'), 'no reconnecting state on rotation');
+    assert.ok(
+      h.states.every((s) => s.state === 'connecting' || s.state === 'connected'),
+      'no reconnecting state on rotation',
+    );
     await h.sim.robotMessage({ text: 'after drain' }).acked;
     assert.equal(calls, 2);
   });
 
-  it('rotates on a SYSTEM disconnect that carries no messageId (as in DingTalk\'s protocol example)', async () => {
+  it("rotates on a SYSTEM disconnect that carries no messageId (as in DingTalk's protocol example)", async () => {
     await h.start({ drainMs: 5_000 });
     const client = h.client();
     client.onRobotMessage(() => undefined);
     client.start();
     await waitForState(client, 'connected');
     const first = h.sim.connections[0]!;
-    h.sim.pushRaw({ specVersion: '1.0', type: 'SYSTEM', headers: { topic: 'disconnect', contentType: 'application/json', time: String(Date.now()) }, data: '{"reason":"persistent connection is timeout"}' }, { connectionId: first.id });
+    h.sim.pushRaw(
+      {
+        specVersion: '1.0',
+        type: 'SYSTEM',
+        headers: { topic: 'disconnect', contentType: 'application/json', time: String(Date.now()) },
+        data: '{"reason":"persistent connection is timeout"}',
+      },
+      { connectionId: first.id },
+    );
     // The next connection opens while the old socket is still open (the server has not closed it).
     await h.sim.waitFor(() => h.sim.connections.length === 2 && h.sim.connections[1]!.open, 3_000, 'a second connection');
     assert.equal(first.open, true, 'the old socket is still open: make-before-break, not a reconnect after the close');
@@ -128,7 +139,10 @@ describe('stream client: reconnects and rotation', () => {
     let events = 0;
     client.onEvent(() => void events++);
     const second = await h.sim.waitForConnection(2);
-    assert.deepEqual(second.subscriptions.map((s) => s.type), ['EVENT', 'CALLBACK']);
+    assert.deepEqual(
+      second.subscriptions.map((s) => s.type),
+      ['EVENT', 'CALLBACK'],
+    );
     h.sim.clearFaults();
     await h.sim.event('user_add_org', { userId: ['y'] }).acked;
     assert.equal(events, 1);
@@ -191,6 +205,9 @@ describe('stream client: reconnects and rotation', () => {
     await waitForState(client, 'connected');
     const tickets = h.gatewayRequests();
     assert.ok(tickets >= 2);
-    assert.equal(h.log.lines.some((l) => /ticket=(?!\*)/.test(l)), false);
+    assert.equal(
+      h.log.lines.some((l) => /ticket=(?!\*)/.test(l)),
+      false,
+    );
   });
 });

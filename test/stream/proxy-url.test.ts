@@ -46,7 +46,10 @@ describe('util: reading a proxy setting', () => {
       () => proxyFromEnv('https://api.dingtalk.com', { HTTPS_PROXY: 'http://u:pa%ss@proxy.corp:3128' }),
       (e: unknown) => e instanceof ProxySettingError && e.variable === 'HTTPS_PROXY' && e.problem === 'escape' && !e.message.includes('pa%ss'),
     );
-    assert.throws(() => resolveProxy('ftp://proxy:21', 'https://api.dingtalk.com', {}), (e: unknown) => e instanceof ProxySettingError && e.problem === 'scheme');
+    assert.throws(
+      () => resolveProxy('ftp://proxy:21', 'https://api.dingtalk.com', {}),
+      (e: unknown) => e instanceof ProxySettingError && e.problem === 'scheme',
+    );
   });
 
   it('gives the HTTP stack only URLs it accepts (the raw settings made undici and the tunnel throw)', () => {

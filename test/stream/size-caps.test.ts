@@ -130,7 +130,10 @@ describe('stream client: size limits on what the network sends', function () {
       const change = await dropped;
       assert.match(change.error?.message ?? '', /DingTalk sent a frame larger than 1 MiB \(the limit for one Stream frame\)/);
       assert.match(change.error?.message ?? '', /reconnecting/);
-      assert.ok(h.log.lines.some((l) => l.startsWith('warn: DingTalk sent a frame larger than 1 MiB')), h.log.lines.join('\n'));
+      assert.ok(
+        h.log.lines.some((l) => l.startsWith('warn: DingTalk sent a frame larger than 1 MiB')),
+        h.log.lines.join('\n'),
+      );
       await h.sim.waitFor(() => first.closedAt !== undefined, 5_000, 'the first socket to close');
       assert.equal(first.closeCode, 1009);
 

@@ -84,10 +84,13 @@ export class FaultInjector {
   private scheduleNext(): void {
     if (!this.running) return;
     const { minGapMs, maxGapMs } = this.timing;
-    this.timer = setTimeout(() => {
-      this.injectOne();
-      this.scheduleNext();
-    }, minGapMs + this.random() * (maxGapMs - minGapMs));
+    this.timer = setTimeout(
+      () => {
+        this.injectOne();
+        this.scheduleNext();
+      },
+      minGapMs + this.random() * (maxGapMs - minGapMs),
+    );
   }
 
   private pick<T>(items: readonly T[]): T {

@@ -51,7 +51,13 @@ export interface SoakReport {
   duplicateContext: string[];
   frames: { delivered: number; unanswered: number; systemPings: number; systemPingsAnswered: number };
   connections: { opened: number; outages: number; maxOutageMs: number; meanOutageMs: number; longest: Outage[] };
-  heap: { afterWarmup: number; end: number; samples: Array<{ label: string; heapUsed: number; rss: number }>; growthBytes: number; allowedBytes: number };
+  heap: {
+    afterWarmup: number;
+    end: number;
+    samples: Array<{ label: string; heapUsed: number; rss: number }>;
+    growthBytes: number;
+    allowedBytes: number;
+  };
   logLines: Record<string, number>;
   notableLogLines: Record<string, number>;
   secretHits: SecretHit[];
@@ -120,7 +126,9 @@ class Sut {
     return new Promise((resolveNext, reject) => {
       const timer = setTimeout(() => {
         this.waiters.delete(check);
-        reject(new Error(`the Node-RED process did not answer "${t}" within ${timeoutMs} ms${this.fatal.length ? `: ${this.fatal.join('; ')}` : ''}`));
+        reject(
+          new Error(`the Node-RED process did not answer "${t}" within ${timeoutMs} ms${this.fatal.length ? `: ${this.fatal.join('; ')}` : ''}`),
+        );
       }, timeoutMs);
       const check = (m: SutToRunner): boolean => {
         if (m.t === 'fatal' && t === 'ready') {
@@ -209,7 +217,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const simRandom = seededRandom(options.seed ^ 0x5eed);
   const startedAt = new Date();
   const warmupMs = Math.min(60_000, Math.max(5_000, seconds * 100));
-  const sim = new DingTalkSimulator({ ackTimeoutMs: ACK_TIMEOUT_MS, maxRepush: 1_000, pingIntervalMs: 3_000, drainMs: 2_000, laterRetryMs: 1_000, random: simRandom });
+  const sim = new DingTalkSimulator({
+    ackTimeoutMs: ACK_TIMEOUT_MS,
+    maxRepush: 1_000,
+    pingIntervalMs: 3_000,
+    drainMs: 2_000,
+    laterRetryMs: 1_000,
+    random: simRandom,
+  });
   await sim.start();
   const userDir = mkdtempSync(join(tmpdir(), 'dingtalk-soak-'));
   const ledger = new Ledger();
@@ -253,7 +268,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       await sleep(Math.min(sampleEvery, end - Date.now()));
       if (Date.now() < end) {
         samples.push(await sut.heap(`t+${Math.round((Date.now() - faultsFrom) / 1000)}s`));
-        log(`soak: t+${Math.round((Date.now() - faultsFrom) / 1000)}s pushed ${traffic.pushed.length}, faults ${faults.injected.length}, heap ${(samples.at(-1)!.heapUsed / MB).toFixed(1)} MB`);
+        log(
+          `soak: t+${Math.round((Date.now() - faultsFrom) / 1000)}s pushed ${traffic.pushed.length}, faults ${faults.injected.length}, heap ${(samples.at(-1)!.heapUsed / MB).toFixed(1)} MB`,
+        );
       }
     }
     faults.stop();
@@ -280,7 +297,14 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
 
   const verdict = ledger.verdict(traffic.pushed, sim);
   // Evidence for duplicates: was the push delivered around a time DingTalk ignored acks (so it re-pushed)?
-  const ackLoss = faults.injected.filter((f) => f.kind === 'acks-ignored' || f.kind === 'socket-kill' || f.kind === 'gateway-refuse' || f.kind === 'gateway-error' || f.kind === 'gateway-delay');
+  const ackLoss = faults.injected.filter(
+    (f) =>
+      f.kind === 'acks-ignored' ||
+      f.kind === 'socket-kill' ||
+      f.kind === 'gateway-refuse' ||
+      f.kind === 'gateway-error' ||
+      f.kind === 'gateway-delay',
+  );
   const duplicateContext = verdict.duplicated.map((d) => {
     const key = d.split(' ')[1];
     const item = traffic.pushed.find((p) => p.key === key);
@@ -289,7 +313,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   });
   const answered = new Set(sim.acks.filter((a) => a.kind === 'push').map((a) => a.messageId));
   const unansweredFrames = [...delivered].filter((id) => !answered.has(id)).length;
-  const pings = sim.connections.reduce((acc, c) => ({ sent: acc.sent + c.pingsSent, answered: acc.answered + c.pingReplies }), { sent: 0, answered: 0 });
+  const pings = sim.connections.reduce((acc, c) => ({ sent: acc.sent + c.pingsSent, answered: acc.answered + c.pingReplies }), {
+    sent: 0,
+    answered: 0,
+  });
   const outages = outagesOf(sim, faultsFrom, faultsTo);
   const secrets = secretsOfRun(sim, SIMULATOR_APP.clientSecret);
   const secretHits = scanForSecrets(sut.artifacts, secrets);
@@ -309,7 +336,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   list('pushes never acked', verdict.unacked);
   list('replies vanished', verdict.vanished);
   list('reply mismatches', verdict.replyMismatches);
-  list('secrets found', secretHits.map((h) => `${h.secret} in ${h.where}: ${h.excerpt}`));
+  list(
+    'secrets found',
+    secretHits.map((h) => `${h.secret} in ${h.where}: ${h.excerpt}`),
+  );
   list('fatal errors in the Node-RED process', sut.fatal);
   if (sut.exit !== 'clean') failures.push(`the Node-RED process did not exit by itself after RED.stop() (${sut.exit})`);
   if (!afterWarmup || !endHeap) failures.push('heap figures missing');
@@ -359,14 +389,20 @@ export function summarise(report: SoakReport): string {
     `  pushed: robot ${v.pushed.robot}, event ${v.pushed.event}, card ${v.pushed.card}; reached the flow: robot ${v.deliveredToFlow.robot}, event ${v.deliveredToFlow.event}, card ${v.deliveredToFlow.card}`,
     `  lost ${v.lost.length}, duplicated ${v.duplicated.length}, unacked ${v.unacked.length}, vanished replies ${v.vanished.length}, reply mismatches ${v.replyMismatches.length}`,
     `  replies: webhook ${v.replies.viaWebhook}, OpenAPI ${v.replies.viaOpenApi}, card answers ${v.replies.cardAnswers}, reported errors (Catch) ${v.replies.reportedErrors}`,
-    `  faults: ${Object.entries(report.faults).map(([k, n]) => `${k} ${n}`).join(', ')}`,
+    `  faults: ${Object.entries(report.faults)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}`,
     `  frames delivered ${report.frames.delivered} (re-pushes included), unanswered ${report.frames.unanswered} (their socket died first); SYSTEM pings ${report.frames.systemPings}, answered ${report.frames.systemPingsAnswered}`,
     `  connections opened ${report.connections.opened}; outages ${report.connections.outages}, max ${report.connections.maxOutageMs} ms, mean ${report.connections.meanOutageMs} ms`,
     `  heap after warm-up ${mb(report.heap.afterWarmup)}, end ${mb(report.heap.end)} (growth ${mb(report.heap.growthBytes)}, allowed ${mb(report.heap.allowedBytes)})`,
     `  Node-RED process exit after RED.stop(): ${report.sutExit}`,
-    `  log lines: ${Object.entries(report.logLines).map(([k, n]) => `${k} ${n}`).join(', ')}; secrets found ${report.secretHits.length}`,
+    `  log lines: ${Object.entries(report.logLines)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ')}; secrets found ${report.secretHits.length}`,
     ...Object.entries(v.caughtErrors).map(([m, n]) => `  caught ${n}x ${m}`),
-    ...Object.entries(report.notableLogLines).slice(0, 15).map(([m, n]) => `  log ${n}x ${m}`),
+    ...Object.entries(report.notableLogLines)
+      .slice(0, 15)
+      .map(([m, n]) => `  log ${n}x ${m}`),
     ...summariseDuplicates(report.duplicateContext),
     ...report.failures.map((f) => `  FAIL ${f}`),
   ].join('\n');
@@ -395,7 +431,7 @@ if (require.main === module) {
       process.exitCode = report.passed ? 0 : 1;
     },
     (err: unknown) => {
-      console.error(`soak: aborted: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+      console.error(`soak: aborted: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       process.exitCode = 2;
     },
   );

@@ -34,7 +34,13 @@ export function scanForSecrets(artifacts: readonly Artifact[], secrets: Readonly
     for (const { secret, value } of secrets) {
       const i = artifact.text.indexOf(value);
       if (i < 0) continue;
-      const excerpt = (artifact.text.slice(Math.max(0, i - 60), i) + '<' + secret + '>' + artifact.text.slice(i + value.length, i + value.length + 60)).replace(/\s+/g, ' ');
+      const excerpt = (
+        artifact.text.slice(Math.max(0, i - 60), i) +
+        '<' +
+        secret +
+        '>' +
+        artifact.text.slice(i + value.length, i + value.length + 60)
+      ).replace(/\s+/g, ' ');
       hits.push({ secret, where: artifact.kind, excerpt });
     }
   }

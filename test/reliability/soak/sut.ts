@@ -65,7 +65,9 @@ async function main(): Promise<void> {
   const raw = process.env[SUT_CONFIG_ENV];
   if (!raw) throw new Error(`${SUT_CONFIG_ENV} is not set: start the soak with npm run soak`);
   const config = JSON.parse(raw) as SutConfig;
-  prepareUserDir(config.userDir, config.packageRoot, soakFlow(config.apiBase), { app: { clientId: config.clientId, clientSecret: config.clientSecret } });
+  prepareUserDir(config.userDir, config.packageRoot, soakFlow(config.apiBase), {
+    app: { clientId: config.clientId, clientSecret: config.clientSecret },
+  });
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const RED = require('node-red') as NodeRedRuntime;
   RED.init({
@@ -81,7 +83,8 @@ async function main(): Promise<void> {
         audit: false,
         handler: () => (event: LogEvent) => {
           const source = event.type ? `[${event.type}${event.name ? `:${event.name}` : ''}] ` : '';
-          const text = typeof event.msg === 'string' ? event.msg : event.msg instanceof Error ? event.msg.stack ?? event.msg.message : serialise(event.msg);
+          const text =
+            typeof event.msg === 'string' ? event.msg : event.msg instanceof Error ? (event.msg.stack ?? event.msg.message) : serialise(event.msg);
           tell({ t: 'log', level: LEVELS[event.level] ?? String(event.level), text: source + text });
         },
       },
@@ -113,11 +116,11 @@ process.on('uncaughtException', (err) => {
   tell({ t: 'fatal', text: `uncaughtException in the Node-RED process: ${err.stack ?? err.message}` });
 });
 process.on('unhandledRejection', (err) => {
-  tell({ t: 'fatal', text: `unhandledRejection in the Node-RED process: ${err instanceof Error ? err.stack ?? err.message : String(err)}` });
+  tell({ t: 'fatal', text: `unhandledRejection in the Node-RED process: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}` });
 });
 
 main().catch((err: unknown) => {
-  tell({ t: 'fatal', text: `the Node-RED process failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}` });
+  tell({ t: 'fatal', text: `the Node-RED process failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}` });
   process.exitCode = 1;
   process.disconnect?.();
 });
