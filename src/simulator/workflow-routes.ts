@@ -2,7 +2,14 @@ import { z } from 'zod';
 import { DINGTALK } from '../contract';
 import { dingError, ok, type Route, type Router, type SimReply, type SimRequest } from './http-kit';
 import type { SimulatorApp } from './types';
-import { type ApprovalInstance, type ApproverNode, SIM_EXPENSE_PROCESS_CODE, type WorkflowEngine, WorkflowError } from './workflow';
+import {
+  type ApprovalInstance,
+  type ApproverNode,
+  SIM_EXPENSE_PROCESS_CODE,
+  type WorkflowEngine,
+  WorkflowError,
+  type WorkflowScope,
+} from './workflow';
 
 /**
  * The approval APIs (`/v1.0/workflow/processInstances*`) and their `/sim/approvals*` control twins. Body checks answer
@@ -47,11 +54,30 @@ function body(req: SimRequest): Record<string, unknown> {
 
 const missing = (v: unknown): boolean => v === undefined || v === null || v === '';
 
-export function registerWorkflowRoutes(router: Router, engine: WorkflowEngine, withToken: WithToken): void {
+/**
+ * A missing permission: HTTP 403 `Forbidden.AccessDenied.AccessTokenPermissionDenied` "没有调用该接口的权限" with the
+ * scope under `accessdenieddetail.requiredScopes` (add-api-permission page; the raw key casing is UNCONFIRMED,
+ * docs/protocol.md 6.1-e). Checked after the token, as DingTalk can only know the app from it.
+ */
+function scoped(engine: WorkflowEngine, withToken: WithToken, scope: WorkflowScope, route: AuthedRoute): Route {
+  return withToken((req, app) => {
+    if (!engine.deniedScopes.has(scope)) return route(req, app);
+    const reply = dingError(
+      403,
+      'Forbidden.AccessDenied.AccessTokenPermissionDenied',
+      `没有调用该接口的权限，接口权限申请参考：https://open.dingtalk.com/document/orgapp/add-api-permission (requiredScopes: ${scope})`,
+    );
+    return { ...reply, body: { ...(reply.body as object), accessdenieddetail: { requiredScopes: [scope] } } };
+  });
+}
+
+export function registerWorkflowRoutes(router: Router, engine: WorkflowEngine, anyToken: WithToken): void {
+  const read = (route: AuthedRoute): Route => scoped(engine, anyToken, 'Workflow.Instance.Read', route);
+  const write = (route: AuthedRoute): Route => scoped(engine, anyToken, 'Workflow.Instance.Write', route);
   router.add(
     'GET',
     '/v1.0/workflow/processInstances',
-    withToken((req) => {
+    read((req) => {
       const id = req.query.processInstanceId;
       // Error table of obtains-the-details-of-a-single-approval-instance-pop.
       if (!id) return fail('invalidParameter', '获取单个审批实例详情参数错误');
@@ -65,7 +91,7 @@ export function registerWorkflowRoutes(router: Router, engine: WorkflowEngine, w
   router.add(
     'POST',
     '/v1.0/workflow/processInstances',
-    withToken((req, app) => {
+    write((req, app) => {
       const b = body(req);
       if (b.formComponentValues === undefined) return fail('illegalComponent', '表单组件入参错误'); // UNCONFIRMED code
       const parsed = StartBody.safeParse(b);
@@ -84,7 +110,7 @@ export function registerWorkflowRoutes(router: Router, engine: WorkflowEngine, w
   router.add(
     'POST',
     '/v1.0/workflow/processInstances/execute',
-    withToken((req) => {
+    write((req) => {
       const b = body(req);
       // Error table of approve-or-reject-the-approval-task, one code per missing field.
       if (missing(b.processInstanceId)) return fail('invalidInstanceId', '审批实例ID不能为空');
@@ -112,7 +138,7 @@ export function registerWorkflowRoutes(router: Router, engine: WorkflowEngine, w
   router.add(
     'POST',
     '/v1.0/workflow/processInstances/terminate',
-    withToken((req) => {
+    write((req) => {
       const b = body(req);
       if (missing(b.processInstanceId) || typeof b.processInstanceId !== 'string') return fail('invalidInstanceId', '审批实例ID不能为空');
       const r = remark.safeParse(b.remark);
@@ -130,7 +156,7 @@ export function registerWorkflowRoutes(router: Router, engine: WorkflowEngine, w
   router.add(
     'POST',
     '/v1.0/workflow/processInstances/comments',
-    withToken((req) => {
+    write((req) => {
       const b = body(req);
       // Error table of official-approval-adds-approval-comments.
       if (missing(b.processInstanceId) || typeof b.processInstanceId !== 'string') return fail('invalidInstanceId', '审批实例ID不能为空');
@@ -241,6 +267,16 @@ export function registerWorkflowControl(router: Router, engine: WorkflowEngine, 
         remark: b.remark,
       });
       return { done: true };
+    }),
+  );
+  // Permissions the app lacks: {deny: ['Workflow.Instance.Write']} makes those APIs answer 403; {deny: []} grants all.
+  router.add(
+    'POST',
+    '/sim/approvals/permissions',
+    simRoute(z.object({ deny: z.array(z.enum(['Workflow.Instance.Read', 'Workflow.Instance.Write'])) }), (b) => {
+      engine.deniedScopes.clear();
+      for (const scope of b.deny) engine.deniedScopes.add(scope);
+      return { denied: [...engine.deniedScopes] };
     }),
   );
   router.add(

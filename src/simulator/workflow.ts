@@ -29,6 +29,7 @@ export interface TemplateField {
 }
 
 export type ActionType = 'AND' | 'OR' | 'NONE';
+export type WorkflowScope = 'Workflow.Instance.Read' | 'Workflow.Instance.Write';
 
 /** One approval step: `actionType` as in the start API's `approvers` (会签 AND, 或签 OR, 单人 NONE). */
 export interface ApproverNode {
@@ -171,6 +172,11 @@ export class WorkflowEngine {
   readonly instances = new Map<string, ApprovalInstance>();
   /** Revoking is refused this soon after the start (DINGTALK.workflowTerminateMinAgeMs); tests may lower it. */
   terminateMinAgeMs: number = DINGTALK.workflowTerminateMinAgeMs;
+  /**
+   * Permissions the app "has not been granted": the workflow APIs needing one answer 403 naming it. Each page's 权限要求:
+   * `Workflow.Instance.Read` for get, `Workflow.Instance.Write` for start, execute, terminate and comment.
+   */
+  readonly deniedScopes = new Set<WorkflowScope>();
   private nextTaskId = 60_000_000_000 + Math.floor(Math.random() * 1_000_000_000);
   private readonly now: () => number;
 

@@ -163,6 +163,28 @@ describe('simulator: approvals (workflow)', () => {
     assert.deepEqual(after.approverUserIds, ['lead01', 'finance01']);
   });
 
+  it('an OR node is done after one approver (the others get a cancel task event); an AND node needs everyone', async () => {
+    const or = await call(base, { ...claim('10'), approvers: [{ actionType: 'OR', userIds: ['a1', 'a2'] }] });
+    const orId = or.body.instanceId;
+    const orTasks = (await get(orId)).body.result.tasks;
+    await call(`${base}/execute`, { processInstanceId: orId, taskId: orTasks[0].taskId, result: 'agree', actionerUserId: 'a1' });
+    const cancel = await eventOf('bpms_task_change', (d) => d.processInstanceId === orId && d.type === 'cancel')();
+    assert.deepEqual([cancel.staffId, cancel.taskId], ['a2', orTasks[1].taskId]);
+    assert.deepEqual(
+      (await get(orId)).body.result.tasks.map((t: any) => t.status),
+      ['COMPLETED', 'CANCELED'],
+    );
+    assert.equal((await get(orId)).body.result.status, 'COMPLETED');
+
+    const and = await call(base, { ...claim('10'), approvers: [{ actionType: 'AND', userIds: ['b1', 'b2'] }] });
+    const andId = and.body.instanceId;
+    const andTasks = (await get(andId)).body.result.tasks;
+    await call(`${base}/execute`, { processInstanceId: andId, taskId: andTasks[0].taskId, result: 'agree', actionerUserId: 'b1' });
+    assert.equal((await get(andId)).body.result.status, 'RUNNING');
+    await call(`${base}/execute`, { processInstanceId: andId, taskId: andTasks[1].taskId, result: 'agree', actionerUserId: 'b2' });
+    assert.deepEqual([(await get(andId)).body.result.status, (await get(andId)).body.result.result], ['COMPLETED', 'agree']);
+  });
+
   it('terminate (revoke) is refused within 15 s of the start, then ends the instance TERMINATED without a result', async () => {
     const id = await start();
     const early = await call(`${base}/terminate`, { processInstanceId: id, isSystem: false, operatingUserId: 'user001' });
@@ -243,6 +265,27 @@ describe('simulator: approvals (workflow)', () => {
       actionerUserId: SIM_DEFAULT_APPROVER,
     });
     assert.deepEqual([noToken.status, noToken.body.code], [400, 'InvalidAuthentication']);
+  });
+
+  it('a missing permission answers 403 naming it: Workflow.Instance.Write for execute, Workflow.Instance.Read for get', async () => {
+    const id = await start();
+    const taskId = await pendingTask(id);
+    const denied = await postJson(`${sim.apiBase}/sim/approvals/permissions`, { deny: ['Workflow.Instance.Write'] });
+    assert.equal(denied.status, 200);
+    const res = await call(`${base}/execute`, { processInstanceId: id, taskId, result: 'agree', actionerUserId: SIM_DEFAULT_APPROVER });
+    assert.equal(res.status, 403);
+    assert.equal(res.body.code, 'Forbidden.AccessDenied.AccessTokenPermissionDenied');
+    assert.deepEqual(res.body.accessdenieddetail.requiredScopes, ['Workflow.Instance.Write']);
+    assert.match(res.body.message, /Workflow\.Instance\.Write/);
+    assert.equal((await get(id)).status, 200);
+    assert.equal((await call(base, claim('1'))).status, 403);
+    sim.workflow.deniedScopes.clear();
+    sim.workflow.deniedScopes.add('Workflow.Instance.Read');
+    const read = await get(id);
+    assert.deepEqual([read.status, read.body.accessdenieddetail.requiredScopes], [403, ['Workflow.Instance.Read']]);
+    assert.equal((await get(id)).status, 403);
+    sim.workflow.deniedScopes.clear();
+    assert.equal((await get(id)).body.result.status, 'RUNNING');
   });
 
   it('the control API and sim.startApproval start claims from a plain form; /sim/approvals/execute acts as the approver', async () => {
