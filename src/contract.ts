@@ -43,6 +43,22 @@ export const DINGTALK = {
   cardStreamAppendBytes: 1_000,
   /** The whole content of one streamed card variable, see `cardStreamAppendBytes`. */
   cardStreamContentBytes: 3_000,
+  /**
+   * An approval instance cannot be revoked (`POST /v1.0/workflow/processInstances/terminate`) within 15 s of being
+   * started: DingTalk's "撤销审批实例" page (https://open.dingtalk.com/document/development/revoke-an-approval-instance):
+   * "审批发起15秒内不能撤销审批流程", answered HTTP 400 `aflowProcessInstStatusException`.
+   */
+  workflowTerminateMinAgeMs: 15_000,
+  /**
+   * Approval remark / comment text, at most 1,024 characters: `remark` of execute ("审批意见，最大长度1024字符") and
+   * terminate ("终止说明，最大长度1024字符"), `text` of comments ("评论的内容，最大长度1024字符") on DingTalk's pages
+   * approve-or-reject-the-approval-task, revoke-an-approval-instance, official-approval-adds-approval-comments.
+   */
+  workflowRemarkMaxChars: 1_024,
+  /** Approval start: `approvers` "最大列表长度：20", `formComponentValues` "最大列表长度：150", a value "最大长度65535字符" (create-an-approval-instance). */
+  workflowMaxApprovers: 20,
+  workflowMaxFormComponents: 150,
+  workflowFormValueMaxChars: 65_535,
 } as const;
 
 /** Our own margins inside DingTalk's limits. */

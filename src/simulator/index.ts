@@ -23,6 +23,8 @@ import { SessionStore } from './sessions';
 import { StreamHub, type PushRecord } from './stream-hub';
 import { TimerSet } from './timers';
 import { TokenStore } from './tokens';
+import { type ApprovalInstance, WorkflowEngine } from './workflow';
+import { type SimStartApproval, startFromSim } from './workflow-routes';
 import type {
   ConnectionInfo,
   FailRule,
@@ -44,6 +46,9 @@ export type * from './types';
 export type { CardState, CardStream, CardDelivery } from './cards';
 export type { RobotMessageOptions, EventOptions, CardCallbackOptions, RobotMsgType } from './messages';
 export { makePng } from './fixtures';
+export { SIM_DEFAULT_APPROVER, SIM_EXPENSE_PROCESS_CODE, WorkflowEngine } from './workflow';
+export type { ApprovalInstance, ApprovalTemplate, ApproverNode, TemplateField } from './workflow';
+export type { SimStartApproval } from './workflow-routes';
 
 /** The default app. Its secret is a public constant: the simulator guards nothing. */
 export const SIMULATOR_APP: Readonly<Required<SimulatorApp>> = Object.freeze({
@@ -99,6 +104,8 @@ export class DingTalkSimulator extends EventEmitter<SimulatorEvents> {
   private readonly files: FileStore;
   private readonly cardStore: CardStore;
   private readonly hub: StreamHub;
+  /** The approval engine: templates (an expense claim seeded), instances, tasks; pushes bpms_* events. */
+  readonly workflow: WorkflowEngine;
   private readonly appIds = new Map<string, string>();
   private readonly chatbotIds = new Map<string, string>();
   private server: Server | undefined;
@@ -110,6 +117,7 @@ export class DingTalkSimulator extends EventEmitter<SimulatorEvents> {
     this.tokens = new TokenStore(this.options.tokenTtlSec, () => Date.now());
     this.files = new FileStore(this.options.fileUrlTtlMs);
     this.cardStore = new CardStore((record) => this.recordSent(record));
+    this.workflow = new WorkflowEngine({ corpId: this.corpId, emit: (type, data, clientId) => this.event(type, data, { clientId }) });
     for (const app of this.options.apps) {
       this.appIds.set(app.clientId, uuid());
       this.chatbotIds.set(app.clientId, lwcpId());
@@ -175,6 +183,7 @@ export class DingTalkSimulator extends EventEmitter<SimulatorEvents> {
       cards: this.cardStore,
       apiBase: () => this.apiBase,
       recordSent: (record) => this.recordSent(record),
+      workflow: this.workflow,
     });
     registerControlApi(router, this);
     const server = createSimServer({
@@ -256,6 +265,11 @@ export class DingTalkSimulator extends EventEmitter<SimulatorEvents> {
       );
     }
     return this.hub.push({ clientId: app.clientId, type: 'CALLBACK', topic: TOPIC_CARD, data: buildCardCallback(opts, this.corpId) });
+  }
+
+  /** Starts an approval as `originator` with a plain `{ label: value }` form (default template: the expense claim). */
+  startApproval(input: SimStartApproval): ApprovalInstance {
+    return startFromSim(this.workflow, input, this.app(input.clientId).clientId);
   }
 
   /** Any CALLBACK topic (graph API etc.). */

@@ -7,6 +7,8 @@ import type { SessionStore } from './sessions';
 import { BatchSendSchema, DownloadSchema, GroupSendSchema, TokenBodySchema, WebhookBodySchema, describeIssue } from './schemas';
 import type { TokenStore } from './tokens';
 import type { SentRecord, SimulatorApp } from './types';
+import type { WorkflowEngine } from './workflow';
+import { registerWorkflowControl, registerWorkflowRoutes } from './workflow-routes';
 
 export interface OpenApiDeps {
   apps: () => Required<SimulatorApp>[];
@@ -16,6 +18,7 @@ export interface OpenApiDeps {
   cards: CardStore;
   apiBase: () => string;
   recordSent(record: Omit<SentRecord, 'at'>): void;
+  workflow: WorkflowEngine;
 }
 
 type AuthedRoute = (req: SimRequest, app: Required<SimulatorApp>) => SimReply;
@@ -218,4 +221,7 @@ export function registerOpenApi(router: Router, deps: OpenApiDeps): void {
     '/v1.0/card/streaming',
     cardRoute((app, body) => deps.cards.streaming(app, body)),
   );
+
+  registerWorkflowRoutes(router, deps.workflow, (route) => withToken(deps, route));
+  registerWorkflowControl(router, deps.workflow, () => deps.apps()[0]?.clientId ?? '');
 }
