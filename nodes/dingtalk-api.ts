@@ -1,5 +1,6 @@
 import type { Node, NodeAPI } from 'node-red';
 import { z } from 'zod';
+import { DingTalkError } from '../src/api/errors';
 import { apiCall } from '../src/msg/api-input';
 import { ActionRunner, type ActionNodeDef } from './shared/action-runner';
 import { doneStatus } from './shared/status';
@@ -13,6 +14,9 @@ interface ApiNodeDef extends ActionNodeDef {
   body?: string;
 }
 
+const OUTCOME_UNKNOWN_HINT =
+  'check in DingTalk whether the call took effect (e.g. whether the to-do, event or approval now exists) before calling again';
+
 /** Any API answers its own shape: the node hands it on as it came. */
 const AnyAnswer = z.unknown();
 
@@ -25,17 +29,24 @@ export = function (RED: NodeAPI): void {
 
     runner.listen(async (msg, app) => {
       const call = apiCall(msg, settings);
-      const answer = await app.getApi().call(
-        {
-          method: call.method,
-          path: call.path,
-          query: call.query,
-          body: call.body,
-          tokenIn: call.tokenIn,
-          idempotent: call.idempotent,
-        },
-        AnyAnswer,
-      );
+      const answer = await app
+        .getApi()
+        .call(
+          {
+            method: call.method,
+            path: call.path,
+            query: call.query,
+            body: call.body,
+            tokenIn: call.tokenIn,
+            idempotent: call.idempotent,
+          },
+          AnyAnswer,
+        )
+        .catch((err: unknown) => {
+          // The client's advice speaks of messages and cards; this call may have created anything.
+          if (err instanceof DingTalkError && err.outcomeUnknown) throw err.with({ hint: OUTCOME_UNKNOWN_HINT });
+          throw err;
+        });
       msg.payload = answer;
       msg['dingtalkResponse'] = answer;
       return { status: doneStatus(runner.t('status.done', '__method__ __path__', { method: call.method, path: shortPath(call.path) })) };

@@ -104,6 +104,27 @@ describe('dingtalk-api node', function () {
     assert.ok(env.sim.requests.some((r) => r.path === '/v1.0/calendar/users/..%2F..%2Fevil/calendars/primary/events'));
   });
 
+  it("uses the node's Query and Body settings when msg has none", async () => {
+    const flow = await loadAction(apiNode, env.sim, {
+      type: 'dingtalk-api',
+      method: 'POST',
+      path: TODO,
+      query: '{"operatorId": "unionUser001"}',
+      body: '{"subject": "from the node"}',
+    });
+    const { out, error } = await flow.send({ payload: 1733100000000 });
+    assert.equal(error, undefined, error?.['error']?.message);
+    assert.equal(out!['payload'].subject, 'from the node');
+    assert.deepEqual(to(TODO)[0]!.query['operatorId'], 'unionUser001');
+  });
+
+  it('names a Body setting that is not JSON, sending nothing', async () => {
+    const broken = await loadAction(apiNode, env.sim, { type: 'dingtalk-api', method: 'POST', path: TODO, body: '{subject' });
+    const failed = await broken.send({ payload: 'text' });
+    assert.match(failed.error!['error'].message, /body setting is not valid JSON/);
+    assert.equal(to(TODO).length, 0);
+  });
+
   it('refuses an access_token of its own in msg.query', async () => {
     const flow = await loadAction(apiNode, env.sim, { type: 'dingtalk-api', method: 'GET', path: EVENTS });
     const { error } = await flow.send({ query: { access_token: 'x' } });
@@ -116,6 +137,7 @@ describe('dingtalk-api node', function () {
     env.sim.failNext({ path: TODO, status: 502, code: 'BadGateway', message: 'bad gateway' });
     const { error } = await flow.send({ payload: { subject: 'x' } });
     assert.match(error!['error'].message, /may or may not have carried out the request/);
+    assert.match(error!['error'].message, /check in DingTalk whether the call took effect/);
     assert.equal(to(TODO).length, 1);
   });
 
