@@ -59,6 +59,14 @@ export const DINGTALK = {
   workflowMaxApprovers: 20,
   workflowMaxFormComponents: 150,
   workflowFormValueMaxChars: 65_535,
+  /**
+   * The legacy ("旧版") server API host. DingTalk's calling guide (server-api-calling-guide) and every legacy page (e.g.
+   * query-user-details, get-details-single-approval-instance: `POST https://oapi.dingtalk.com/topapi/processinstance/get
+   * ?access_token=ACCESS_TOKEN`) call `https://oapi.dingtalk.com/...` with the token in the `access_token` query
+   * parameter; the new API (`/v1.0/...`) is on `https://api.dingtalk.com` with the `x-acs-dingtalk-access-token`
+   * header. The error-code page (server-api-error-codes-1, 40014): "access_token这个参数应该是带在url后面的".
+   */
+  legacyApiBase: 'https://oapi.dingtalk.com',
 } as const;
 
 /** Our own margins inside DingTalk's limits. */

@@ -28,7 +28,9 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 export function failureFacts(body: unknown, headers: HeaderMap): FailureFacts {
   const requestIdHeader = header(headers, 'x-acs-request-id');
   if (!isRecord(body)) return { requestId: requestIdHeader };
-  const detail = isRecord(body['accessdenieddetail']) ? body['accessdenieddetail'] : undefined;
+  // `AccessDeniedDetail` is how DingTalk's add-api-permission page shows it; the HTTP body spells keys in lower case.
+  const detailRaw = body['accessdenieddetail'] ?? body['AccessDeniedDetail'];
+  const detail = isRecord(detailRaw) ? detailRaw : undefined;
   const scopesRaw = detail?.['requiredScopes'];
   const requiredScopes = Array.isArray(scopesRaw) ? scopesRaw.filter((s): s is string => typeof s === 'string') : undefined;
   let code = str(body['code']);
@@ -117,8 +119,14 @@ export function resendAfter(status: number, code: string | undefined): Resend {
 }
 
 /** DingTalk refused the access token: the client drops it and repeats the call once with a new one. */
+/**
+ * Legacy oapi calls answer a bad token under HTTP 200: errcode 40014 "不合法的access_token" and 42001 "access_token超时"
+ * (global error-code page, server-api-error-codes-1). Only under HTTP 200, the way legacy oapi answers.
+ */
+const LEGACY_TOKEN_CODES: ReadonlySet<string> = new Set(['40014', '42001']);
+
 export function isTokenRefused(status: number, code: string | undefined): boolean {
-  return status === 401 || code === 'InvalidAuthentication';
+  return status === 401 || code === 'InvalidAuthentication' || (status === 200 && code !== undefined && LEGACY_TOKEN_CODES.has(code));
 }
 
 /**
@@ -196,11 +204,31 @@ function inOrderOnOneLine(text: string, patterns: readonly RegExp[]): boolean {
 
 /** The permission an endpoint needs, for when DingTalk does not name it. */
 export function permissionFor(endpoint: string): string | undefined {
+  for (const known of KNOWN_SCOPES) if (known.pattern.test(endpoint)) return known.scope;
   if (endpoint.startsWith('/v1.0/card/streaming')) return 'Card.Streaming.Write';
   if (endpoint.startsWith('/v1.0/card/')) return 'Card.Instance.Write';
   if (endpoint.startsWith('/v1.0/robot/')) return 'qyapi_robot_sendmsg';
   return undefined;
 }
+
+/**
+ * Permissions of the endpoints dingtalk-api suggests, from each API page's 权限要求 (apolloyyu/kb-dingtalk-open-platform,
+ * graph/api.jsonl `permission_scopes`): query-user-details, query-an-event-list / create-schedule,
+ * add-dingtalk-to-do-task, address-book-search-user-id, user-management-acquires-the-list-departments,
+ * asynchronous-sending-of-enterprise-session-messages.
+ */
+const KNOWN_SCOPES: ReadonlyArray<{ pattern: RegExp; scope: string }> = [
+  { pattern: /^\/topapi\/v2\/user\/get$/, scope: 'qyapi_get_member' },
+  { pattern: /^\/topapi\/v2\/department\/listsub$/, scope: 'qyapi_get_department_list' },
+  { pattern: /^\/topapi\/message\/corpconversation\/asyncsend_v2$/, scope: 'qyapi_base' },
+  { pattern: /^\/v1\.0\/contact\/users\/search$/, scope: 'qyapi_addresslist_search' },
+  { pattern: /^\/v1\.0\/todo\/users\/[^/]+\/tasks$/, scope: 'Todo.Todo.Write' },
+  // One path, two permissions: reading (GET) and writing (POST); the error facts do not carry the method.
+  {
+    pattern: /^\/v1\.0\/calendar\/users\/[^/]+\/calendars\/[^/]+\/events$/,
+    scope: 'Calendar.Event.Read (to read) or Calendar.Event.Write (to write)',
+  },
+];
 
 /** `应用尚未开通所需的权限：[qyapi_robot_sendmsg]` → `['qyapi_robot_sendmsg']`. */
 export function scopesFromMessage(message: string | undefined): string[] {
@@ -225,6 +253,8 @@ function isIpWhitelist(f: ErrorFacts): boolean {
 function isPermission(f: ErrorFacts): boolean {
   const code = f.code ?? '';
   if (code.includes('PermissionDenied') || lower(code).includes('nopermission')) return true;
+  // Legacy: 60011 "没有调用该接口的权限" under HTTP 200 (global error-code page, server-api-error-codes-1).
+  if (code === '60011') return true;
   if (f.status === 403 && code.startsWith('Forbidden.AccessDenied')) return true;
   if (f.status === 403 && /权限|permission/i.test(f.message ?? '')) return true;
   return false;

@@ -1,6 +1,6 @@
 import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
-import { DEFAULT_API_BASE } from '../contract';
+import { DEFAULT_API_BASE, DINGTALK } from '../contract';
 import { USER_AGENT } from '../version';
 import { createHttpDispatcher, resolveProxy } from '../util/proxy';
 import { silentLogger, systemClock, systemRandom, type Clock, type Logger, type RandomSource } from '../util/runtime';
@@ -76,7 +76,7 @@ export interface OpenApiClientOptions {
  */
 export type RequestLogger = Logger & { isDebugEnabled?: () => boolean };
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT';
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE' | 'PATCH';
 
 export interface ApiRequest {
   method: HttpMethod;
@@ -85,8 +85,15 @@ export interface ApiRequest {
   query?: Record<string, string>;
   body?: unknown;
   /**
+   * Where the access token goes: the `x-acs-dingtalk-access-token` header (new API, `/v1.0/...`, default) or the
+   * `access_token` query parameter (legacy oapi, `/topapi/...`), which also sends the call to the legacy host when the
+   * API base is DingTalk's own (see `legacyBase`).
+   */
+  tokenIn?: 'header' | 'query';
+  /**
    * Sending this request twice does no harm, so it may be resent after a 5xx, a connection reset or a timeout.
-   * Default: true for GET and PUT (DingTalk's PUTs replace state), false for POST (a send would be duplicated): a
+   * Default: true for GET, PUT (DingTalk's PUTs replace state) and DELETE, false for POST (a send would be duplicated)
+   * and PATCH: a
    * non-idempotent request is resent only after an answer that proves DingTalk did not act (throttling, 503) or a
    * connection that never opened, and otherwise fails with `outcomeUnknown` set (retry.ts).
    */
@@ -113,6 +120,8 @@ interface Target {
   /** The JSON body, serialised once up front so that an unserialisable body is an input error, not a network one. */
   payload?: string;
   auth: boolean;
+  /** The token goes in the `access_token` query parameter instead of the header (legacy oapi calls). */
+  tokenInQuery?: boolean;
   idempotent: boolean;
   /** Secrets of this request besides the app's (a session webhook's key): scrubbed from quoted answers. */
   secrets?: string[];
@@ -128,6 +137,12 @@ interface PendingSleep {
  */
 export class OpenApiClient {
   readonly apiBase: string;
+  /**
+   * Where legacy (oapi) calls go: `https://oapi.dingtalk.com` when the API base is DingTalk's own
+   * `https://api.dingtalk.com` (DingTalk serves the two APIs on two hosts, contract.ts `legacyApiBase`), otherwise
+   * the API base itself: the simulator, or a gateway the user put in front of DingTalk, serves both on one base.
+   */
+  readonly legacyBase: string;
   readonly clientId: string;
   readonly clock: Clock;
   private readonly clientSecret: string;
@@ -162,6 +177,7 @@ export class OpenApiClient {
     this.clientSecret = opts.clientSecret.trim();
     this.apiBase = (opts.apiBase?.trim() || DEFAULT_API_BASE).replace(/\/+$/, '');
     this.apiOrigin = originOf(this.apiBase);
+    this.legacyBase = this.apiOrigin === DEFAULT_API_BASE && this.apiBase === DEFAULT_API_BASE ? DINGTALK.legacyApiBase : this.apiBase;
     this.timeoutMs = opts.timeoutMs ?? 15_000;
     this.downloadTimeoutMs = opts.downloadTimeoutMs;
     this.retry = { ...DEFAULT_RETRY, ...opts.retry, ...(opts.maxRetries === undefined ? {} : { maxRetries: opts.maxRetries }) };
@@ -193,17 +209,33 @@ export class OpenApiClient {
 
   /** An authenticated OpenAPI call; the answer is validated with `schema`. */
   async call<T>(req: ApiRequest, schema: z.ZodType<T>): Promise<T> {
-    const url = new URL(this.apiBase + req.path);
-    for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
-    const target: Target = {
-      method: req.method,
-      url: url.toString(),
-      endpoint: req.path.split('?')[0] ?? req.path,
-      payload: serialize(req.body, req.path),
-      auth: true,
-      idempotent: req.idempotent ?? req.method !== 'POST',
-    };
+    const endpoint = req.path.split('?')[0] ?? req.path;
+    const tokenInQuery = req.tokenIn === 'query';
     try {
+      const base = tokenInQuery ? this.legacyBase : this.apiBase;
+      const url = new URL(base + req.path);
+      // The token goes only to the app's own API host, whatever the path holds (a path is joined to the base, never
+      // parsed on its own, but this check does not depend on that).
+      if (url.origin !== new URL(base).origin) {
+        throw new DingTalkError({
+          status: 0,
+          code: LocalErrorCode.UrlRefused,
+          endpoint: '(request)',
+          message: 'the API path leads to another host',
+          hint: "give a path on the app's API base, such as /v1.0/contact/users/search or /topapi/v2/user/get",
+        });
+      }
+      for (const [k, v] of Object.entries(req.query ?? {})) url.searchParams.set(k, v);
+      if (tokenInQuery) url.searchParams.delete('access_token');
+      const target: Target = {
+        method: req.method,
+        url: url.toString(),
+        endpoint,
+        payload: serialize(req.body, req.path),
+        auth: true,
+        tokenInQuery,
+        idempotent: req.idempotent ?? (req.method !== 'POST' && req.method !== 'PATCH'),
+      };
       return await this.sendJson(target, schema);
     } catch (err) {
       throw this.clean(err);
@@ -407,10 +439,12 @@ export class OpenApiClient {
   /** One HTTP request; the whole body is read (JSON answers are small). */
   private async exchange(target: Target, token: string | undefined): Promise<RawAnswer> {
     const started = this.clock.now();
-    const res = await request(target.url, {
+    const inQuery = target.tokenInQuery === true && token !== undefined;
+    const url = inQuery ? withQueryToken(target.url, token) : target.url;
+    const res = await request(url, {
       dispatcher: this.dispatcherFor(target.url),
       method: target.method,
-      headers: this.headersFor(token, target.payload !== undefined),
+      headers: this.headersFor(inQuery ? undefined : token, target.payload !== undefined),
       body: target.payload,
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
@@ -482,6 +516,11 @@ function serialize(body: unknown, endpoint: string): string | undefined {
       hint: 'remove circular references and BigInt values from the message fields',
     });
   }
+}
+
+/** The URL with the legacy `access_token` query parameter (the token may change between attempts). */
+function withQueryToken(url: string, token: string): string {
+  return `${url}${url.includes('?') ? '&' : '?'}access_token=${encodeURIComponent(token)}`;
 }
 
 /** At most this many origins remember their pool (see dispatcherFor). */

@@ -3,11 +3,11 @@ import { PackageError } from '../errors';
 import { jsonBytes } from './limits';
 
 /** The action nodes, whose locale catalogs translate input errors. */
-export type ActionNodeType = 'dingtalk-reply' | 'dingtalk-send' | 'dingtalk-card' | 'dingtalk-file';
+export type ActionNodeType = 'dingtalk-reply' | 'dingtalk-send' | 'dingtalk-card' | 'dingtalk-file' | 'dingtalk-api';
 
-const EVERY_ACTION = ['dingtalk-reply', 'dingtalk-send', 'dingtalk-card', 'dingtalk-file'] as const;
+const EVERY_ACTION = ['dingtalk-reply', 'dingtalk-send', 'dingtalk-card', 'dingtalk-file', 'dingtalk-api'] as const;
 /** The nodes that send a msg's content as JSON (plain-json.ts). */
-const JSON_SENDERS = ['dingtalk-reply', 'dingtalk-send', 'dingtalk-card'] as const;
+const JSON_SENDERS = ['dingtalk-reply', 'dingtalk-send', 'dingtalk-card', 'dingtalk-api'] as const;
 const ROBOT_SENDERS = ['dingtalk-reply', 'dingtalk-send'] as const;
 
 /**
@@ -44,9 +44,12 @@ export const INPUT_ERROR_NODES = {
   missingOutTrackId: ['dingtalk-card'],
   missingTemplate: ['dingtalk-card'],
   streamFinished: ['dingtalk-card'],
-  invalidSetting: ['dingtalk-file'],
+  invalidSetting: ['dingtalk-file', 'dingtalk-api'],
   missingDownloadCode: ['dingtalk-file'],
   unsafeFileName: ['dingtalk-file'],
+  missingPath: ['dingtalk-api'],
+  missingPathParam: ['dingtalk-api'],
+  unsafePath: ['dingtalk-api'],
 } as const satisfies Record<string, readonly ActionNodeType[]>;
 
 export type InputErrorCode = keyof typeof INPUT_ERROR_NODES;

@@ -3,6 +3,7 @@ import type { CardStore } from './cards';
 import type { FileStore } from './file-store';
 import { dingError, legacyError, ok, type Route, type Router, type SimReply, type SimRequest } from './http-kit';
 import { hex } from './ids';
+import { registerMiscApi } from './misc-api';
 import type { SessionStore } from './sessions';
 import { BatchSendSchema, DownloadSchema, GroupSendSchema, TokenBodySchema, WebhookBodySchema, describeIssue } from './schemas';
 import type { TokenStore } from './tokens';
@@ -97,6 +98,8 @@ function sendBodyIssue(body: unknown, issue: string): SimReply {
 }
 
 export function registerOpenApi(router: Router, deps: OpenApiDeps): void {
+  // Calendar, to-do and legacy contact APIs for dingtalk-api (misc-api.ts).
+  registerMiscApi(router, { apps: deps.apps, tokens: deps.tokens });
   router.add('POST', '/v1.0/oauth2/accessToken', (req) => {
     const parsed = TokenBodySchema.safeParse(req.body);
     if (!parsed.success) return dingError(400, 'MissingParameter', `Missing parameter: ${describeIssue(parsed.error)}`);

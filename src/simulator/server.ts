@@ -78,7 +78,8 @@ function defaultMessage(path: string, code: string | undefined): string {
 /** The failure a `failNext` rule produces: legacy body for the session webhook, new-style elsewhere. */
 function faultReply(path: string, rule: FailRule): SimReply {
   const message = rule.message ?? defaultMessage(path, rule.code);
-  if (path.startsWith('/robot/')) {
+  // Legacy oapi endpoints answer `{errcode, errmsg}` (usually under HTTP 200), not the new API's `{code, message}`.
+  if (path.startsWith('/robot/') || path.startsWith('/topapi/')) {
     const errcode = Number(rule.code);
     const reply = legacyError(Number.isFinite(errcode) && rule.code ? errcode : rule.status, message);
     return { status: rule.status, body: { ...(reply.body as object), ...rule.extra }, headers: rule.headers };

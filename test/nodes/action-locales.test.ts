@@ -17,6 +17,7 @@ const SOURCES: Record<ActionNodeType, string[]> = {
   'dingtalk-send': ['nodes/dingtalk-send.ts'],
   'dingtalk-card': ['nodes/dingtalk-card.ts'],
   'dingtalk-file': ['nodes/dingtalk-file.ts'],
+  'dingtalk-api': ['nodes/dingtalk-api.ts'],
 };
 const COMMON = 'nodes/shared/action-runner.ts';
 

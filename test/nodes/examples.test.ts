@@ -154,6 +154,28 @@ describe('example flows (actions and round trips)', function () {
     });
   });
 
+  describe('api.json', function () {
+    it('each inject reaches its API with the token where DingTalk expects it, and the answer reaches its debug node', async () => {
+      await deploy('api.json', { stream: false });
+      const P = 'c0a9a9f0000000';
+      const events = inbox(`${P}04`);
+      const todo = inbox(`${P}07`);
+      const user = inbox(`${P}10`);
+      helper.getNode(`${P}02`)!.receive({});
+      assert.equal((await events.nth(1))['payload'].events[0].summary, 'Weekly sync');
+      helper.getNode(`${P}05`)!.receive({});
+      assert.equal((await todo.nth(1))['payload'].subject, 'Review the expense claim');
+      helper.getNode(`${P}08`)!.receive({});
+      assert.equal((await user.nth(1))['payload'].result.name, '王经理');
+      const calendar = env.sim.requests.find((r) => r.path === '/v1.0/calendar/users/unionUser001/calendars/primary/events')!;
+      assert.ok(calendar.headers['x-acs-dingtalk-access-token'] && calendar.query['maxResults'] === '10');
+      const created = env.sim.requests.find((r) => r.path === '/v1.0/todo/users/unionUser001/tasks')!;
+      assert.deepEqual(created.body, { subject: 'Review the expense claim', executorIds: ['unionManager001'] });
+      const legacy = env.sim.requests.find((r) => r.path === '/topapi/v2/user/get')!;
+      assert.ok(legacy.query['access_token'] && !legacy.headers['x-acs-dingtalk-access-token']);
+    });
+  });
+
   describe('send.json', function () {
     it('"text to users" sends the text to msg.userIds; nobody missed, so the switch passes nothing on', async () => {
       const flow = await deploy('send.json', { stream: false });

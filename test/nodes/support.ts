@@ -55,12 +55,13 @@ export const cardInModule: unknown = require('../../nodes/dingtalk-card-in');
 export const cardResponseModule: unknown = require('../../nodes/dingtalk-card-response');
 /** Core nodes used in a test flow (catch, complete...) are loaded by the helper itself. */
 export const ALL_MODULES = [appModule, robotInModule, eventInModule, cardInModule, cardResponseModule];
-/** The action nodes (dingtalk-reply, -send, -card, -file), for flows that use them beside ALL_MODULES. */
+/** The action nodes (dingtalk-reply, -send, -card, -file, -api), for flows that use them beside ALL_MODULES. */
 export const ACTION_MODULES: unknown[] = [
   require('../../nodes/dingtalk-reply'),
   require('../../nodes/dingtalk-send'),
   require('../../nodes/dingtalk-card'),
   require('../../nodes/dingtalk-file'),
+  require('../../nodes/dingtalk-api'),
 ];
 
 export interface NodeRedSimulatorOptions {

@@ -17,6 +17,7 @@ const replyNode: unknown = require('../../nodes/dingtalk-reply');
 const sendNode: unknown = require('../../nodes/dingtalk-send');
 const cardNode: unknown = require('../../nodes/dingtalk-card');
 const fileNode: unknown = require('../../nodes/dingtalk-file');
+const apiNode: unknown = require('../../nodes/dingtalk-api');
 const cardResponseNode: unknown = require('../../nodes/dingtalk-card-response');
 
 const DEPTH = 20_000;
@@ -126,6 +127,18 @@ const CASES: Case[] = [
     config: { type: 'dingtalk-file' },
     msgs: (v, sim) => [{ dingtalk: v() }, { downloadCode: v(), dingtalk: fileMsg(sim) }, { dingtalk: fileMsg(sim), filename: v(), maxSizeMB: v() }],
     good: (sim) => ({ dingtalk: fileMsg(sim) }),
+  },
+  {
+    node: 'dingtalk-api',
+    module: apiNode,
+    config: { type: 'dingtalk-api', method: 'POST', path: '/topapi/v2/user/get' },
+    msgs: (v) => [
+      { payload: v() },
+      { path: v(), payload: { userid: 'user001' } },
+      { method: v(), path: '/v1.0/todo/users/{unionId}/tasks', params: { unionId: 'u1' }, payload: { subject: 'x' } },
+      { path: '/v1.0/todo/users/{unionId}/tasks', params: v(), query: v(), payload: { subject: 'x' } },
+    ],
+    good: () => ({ payload: { userid: 'user001' } }),
   },
   {
     node: 'dingtalk-card-response',
