@@ -8,6 +8,8 @@ interface EventInConfig extends NodeDef {
   app?: string;
   /** Comma- or space-separated event types; empty = all. */
   eventTypes?: string;
+  /** Comma- or space-separated approval template codes (`data.processCode`); empty = every template. */
+  processCodes?: string;
   /** `emit` (SUCCESS once sent, default) or `flow` (wait for the flow: LATER on error or timeout). */
   ackPolicy?: string;
   /** Seconds to wait for the flow under the `flow` policy. */
@@ -16,7 +18,7 @@ interface EventInConfig extends NodeDef {
 
 const DEFAULT_ACK_TIMEOUT_S = 10;
 
-function eventTypeList(value: string | undefined): string[] {
+function wordList(value: string | undefined): string[] {
   return (value ?? '')
     .split(/[\s,]+/)
     .map((v) => v.trim())
@@ -36,7 +38,8 @@ export = function (RED: NodeAPI): void {
   function DingTalkEventInNode(this: Node, config: EventInConfig): void {
     RED.nodes.createNode(this, config);
     const node = this;
-    const wanted = new Set(eventTypeList(config.eventTypes));
+    const wanted = new Set(wordList(config.eventTypes));
+    const templates = new Set(wordList(config.processCodes));
     const waitForFlow = config.ackPolicy === 'flow';
     const timeoutMs = (positiveNumber(config.ackTimeout) ?? DEFAULT_ACK_TIMEOUT_S) * 1000;
     const hooks = waitForFlow ? hooksOf(RED) : undefined;
@@ -53,6 +56,9 @@ export = function (RED: NodeAPI): void {
           const eventType = push.headers.eventType ?? push.headers.topic;
           // Not ours: taken all the same, or DingTalk would re-push it forever.
           if (wanted.size > 0 && !wanted.has(eventType)) return 'SUCCESS';
+          // Approval events name their template; other events have none and are not this filter's business.
+          const processCode = push.data['processCode'];
+          if (templates.size > 0 && typeof processCode === 'string' && !templates.has(processCode)) return 'SUCCESS';
           const msg = { _msgid: RED.util.generateId(), topic: eventType, payload: push.data, dingtalk: { ...push.headers } };
           if (!tracker) {
             node.send(msg);

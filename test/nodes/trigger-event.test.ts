@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DingTalkSimulator, RecordedAck } from '../../src/simulator';
 import { ALL_MODULES, FAST_TIMINGS, Inbox, TAB, ackData, appConfig, helper, simCredentials, useNodeRedWithSimulator, workerModule } from './support';
 
@@ -77,6 +79,26 @@ describe('dingtalk-event-in', function () {
     env.sim.event('bpms_task_change', { taskId: 't1' });
     const first = await events.nth(1);
     assert.equal(first['topic'], 'bpms_task_change');
+  });
+
+  it('filters approval events by template (processCode), acking the others SUCCESS; events without one pass', async () => {
+    // The event body DingTalk's page shows (test/fixtures), once for another template and once for ours.
+    const fixture = JSON.parse(
+      readFileSync(join(__dirname, '..', '..', '..', 'test', 'fixtures', 'dingtalk', 'bpms_instance_change.stream.json'), 'utf8'),
+    ) as {
+      data: Record<string, unknown>;
+    };
+    const { events } = await loadEventIn(env.sim, { processCodes: 'PROC-EXPENSE, PROC-LEAVE' });
+    const other = env.sim.event('bpms_instance_change', { ...fixture.data, processCode: 'PROC-TRAVEL' });
+    assert.equal(statusOf(await other.acked), 'SUCCESS');
+    env.sim.event('user_add_org', { userId: ['u1'] });
+    env.sim.event('bpms_instance_change', { ...fixture.data, processCode: 'PROC-LEAVE' });
+    const first = await events.nth(1);
+    const second = await events.nth(2);
+    assert.equal(first['topic'], 'user_add_org', 'an event with no template is not filtered');
+    assert.equal(second['payload'].processCode, 'PROC-LEAVE');
+    assert.equal(second['payload'].title, fixture.data['title']);
+    assert.equal(events.messages.length, 2, 'the other template never reached the flow');
   });
 
   it('waiting for the flow: acks SUCCESS once the flow finished', async () => {
