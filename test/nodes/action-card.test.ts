@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { DINGTALK } from '../../src/contract';
 import { SIMULATOR_APP } from '../../src/simulator';
-import { helper, loadAction, useNodeRedWithSimulator, visibleText } from './support';
+import { type ActionFlow, helper, loadAction, useNodeRedWithSimulator, visibleText } from './support';
 
 const cardNode: unknown = require('../../nodes/dingtalk-card');
 const CREATE_AND_DELIVER = '/v1.0/card/instances/createAndDeliver';
@@ -9,6 +9,17 @@ const STREAMING = '/v1.0/card/streaming';
 
 describe('dingtalk-card node', function () {
   const env = useNodeRedWithSimulator();
+
+  /**
+   * A card node whose operation comes from msg.operation, and an AI card created and delivered through it to stream
+   * into (to user u1 unless `config` names another target).
+   */
+  async function streamingCard(config: Record<string, unknown> = {}): Promise<{ flow: ActionFlow; outTrackId: string }> {
+    const target = config['target'] ? {} : { target: 'user', userId: 'u1' };
+    const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: '', cardTemplateId: 'ai.schema', ...target, ...config });
+    const outTrackId = (await flow.send({ operation: 'createAndDeliver', payload: {} })).out!['outTrackId'] as string;
+    return { flow, outTrackId };
+  }
 
   it('creates and delivers a card to a group with callbackType STREAM, string card data, and outputs msg.outTrackId', async () => {
     const flow = await loadAction(cardNode, env.sim, { type: 'dingtalk-card', operation: 'createAndDeliver', cardTemplateId: 'tpl-1.schema' });
@@ -63,14 +74,7 @@ describe('dingtalk-card node', function () {
   });
 
   it('streams chunks into an AI card at a bounded rate and finalizes on msg.complete', async () => {
-    const flow = await loadAction(cardNode, env.sim, {
-      type: 'dingtalk-card',
-      operation: '',
-      cardTemplateId: 'ai.schema',
-      target: 'group',
-      openConversationId: 'cidAI',
-    });
-    const outTrackId = (await flow.send({ operation: 'createAndDeliver', payload: {} })).out!['outTrackId'] as string;
+    const { flow, outTrackId } = await streamingCard({ target: 'group', openConversationId: 'cidAI' });
     const chunks = ['The ', 'answer ', 'is ', '42', '.'];
     for (const c of chunks) {
       const completed = await flow.sendAndComplete({ operation: 'stream', outTrackId, payload: c });
@@ -112,17 +116,9 @@ describe('dingtalk-card node', function () {
   });
 
   it('finishes a stream that gets no chunk for the idle time, with a warning', async () => {
-    const flow = await loadAction(cardNode, env.sim, {
-      type: 'dingtalk-card',
-      operation: '',
-      cardTemplateId: 'ai.schema',
-      target: 'user',
-      userId: 'u1',
-      streamIdleSec: 0.2,
-    });
+    const { flow, outTrackId } = await streamingCard({ streamIdleSec: 0.2 });
     const warnings: string[] = [];
     flow.node.on('call:warn', (call: { args: unknown[] }) => warnings.push(String(call.args[0])));
-    const outTrackId = (await flow.send({ operation: 'createAndDeliver', payload: {} })).out!['outTrackId'] as string;
     await flow.sendAndComplete({ operation: 'stream', outTrackId, payload: 'the LLM went quiet' });
     const card = await env.sim.waitFor(() => (env.sim.card(outTrackId)?.streams['content']?.finalized ? env.sim.card(outTrackId) : undefined));
     assert.equal(card.streams['content']!.content, 'the LLM went quiet');
@@ -131,14 +127,7 @@ describe('dingtalk-card node', function () {
   });
 
   it('finalizes its open streams when the node is redeployed', async () => {
-    const flow = await loadAction(cardNode, env.sim, {
-      type: 'dingtalk-card',
-      operation: '',
-      cardTemplateId: 'ai.schema',
-      target: 'user',
-      userId: 'u1',
-    });
-    const outTrackId = (await flow.send({ operation: 'createAndDeliver', payload: {} })).out!['outTrackId'] as string;
+    const { flow, outTrackId } = await streamingCard();
     await flow.sendAndComplete({ operation: 'stream', outTrackId, payload: 'half an answer' });
     // A "modified nodes" deploy stops only this node; the app and its API client stay up.
     const changed = flow.definition.map((n) => (n['id'] === 'n1' ? { ...n, name: 'renamed' } : n));
@@ -148,14 +137,7 @@ describe('dingtalk-card node', function () {
   });
 
   it('stops streaming without hanging when the whole flow stops', async () => {
-    const flow = await loadAction(cardNode, env.sim, {
-      type: 'dingtalk-card',
-      operation: '',
-      cardTemplateId: 'ai.schema',
-      target: 'user',
-      userId: 'u1',
-    });
-    const outTrackId = (await flow.send({ operation: 'createAndDeliver', payload: {} })).out!['outTrackId'] as string;
+    const { flow, outTrackId } = await streamingCard();
     await flow.sendAndComplete({ operation: 'stream', outTrackId, payload: 'cut short' });
     await helper.unload();
     // mocha exiting on its own after this file proves no timer or socket was left behind.
@@ -186,16 +168,9 @@ describe('dingtalk-card node', function () {
   });
 
   it('a long LLM answer ends with a finalized card, a warning and a yellow status; the flow gets the whole text', async () => {
-    const flow = await loadAction(cardNode, env.sim, {
-      type: 'dingtalk-card',
-      operation: '',
-      cardTemplateId: 'ai.schema',
-      target: 'group',
-      openConversationId: 'cidAI',
-    });
+    const { flow, outTrackId } = await streamingCard({ target: 'group', openConversationId: 'cidAI' });
     const warnings: string[] = [];
     flow.node.on('call:warn', (call: { args: unknown[] }) => warnings.push(String(call.args[0])));
-    const outTrackId = (await flow.send({ operation: 'createAndDeliver', payload: {} })).out!['outTrackId'] as string;
     // ~12 KB of English: four times what DingTalk takes for one streamed card.
     const sentence = 'The quick brown fox jumps over the lazy dog again and again. ';
     const chunks = Array.from({ length: 200 }, () => sentence);
@@ -223,14 +198,7 @@ describe('dingtalk-card node', function () {
   });
 
   it('never streams an empty update: a stream completed without text ends the card with "(no answer)"', async () => {
-    const flow = await loadAction(cardNode, env.sim, {
-      type: 'dingtalk-card',
-      operation: '',
-      cardTemplateId: 'ai.schema',
-      target: 'user',
-      userId: 'u1',
-    });
-    const outTrackId = (await flow.send({ operation: 'createAndDeliver', payload: {} })).out!['outTrackId'] as string;
+    const { flow, outTrackId } = await streamingCard();
     await flow.sendAndComplete({ operation: 'stream', outTrackId, payload: '' });
     await flow.sendAndComplete({ operation: 'stream', outTrackId, payload: ' ' });
     const last = await flow.send({ operation: 'stream', outTrackId, payload: '', complete: true });
