@@ -1,5 +1,7 @@
 import type { Node, NodeAPI } from 'node-red';
 import { isSessionWebhookGone, replyBySessionWebhook, sendToGroup, sendToUsers } from '../src/api/robot';
+import { uploadMediaMessage } from '../src/api/media';
+import { isMediaPayload, markdownPictureError, mediaInput } from '../src/msg/media-input';
 import { chooseReplyRoute, replyContext, robotApiRoute, webhookGoneError, type ReplyRoute } from '../src/msg/reply-input';
 import { isNonEmptyString } from '../src/msg/input-error';
 import { buildWebhookMessage, checkMsgParamSize, webhookToRobotApi, type ReplyType } from '../src/msg/outbound-message';
@@ -27,6 +29,23 @@ export = function (RED: NodeAPI): void {
 
     runner.listen(async (msg, app) => {
       const ctx = replyContext(msg['dingtalk']);
+      if (isMediaPayload(msg.payload)) {
+        if (msgType === 'markdown') throw markdownPictureError();
+        // Session webhooks carry no pictures or files (docs/protocol.md §6.3-b): a file goes through the robot API to
+        // the same conversation, the sender of a 1:1 chat or the group (ADR 0014).
+        const media = mediaInput(msg);
+        const to = robotApiRoute(ctx);
+        const api = app.getApi();
+        const robotCode = ctx.robotCode || app.robotCode;
+        const uploaded = await uploadMediaMessage(api, media);
+        const { msgKey, msgParam } = uploaded.message;
+        const answer =
+          to.via === 'users'
+            ? await sendToUsers(api, { robotCode, userIds: to.userIds, msgKey, msgParam })
+            : await sendToGroup(api, { robotCode, openConversationId: to.openConversationId, msgKey, msgParam });
+        msg['dingtalkResponse'] = { ...answer, mediaId: uploaded.mediaId, ...(uploaded.coverMediaId ? { coverMediaId: uploaded.coverMediaId } : {}) };
+        return { status: doneStatus(runner.t('status.sentByApi', 'sent via robot API')) };
+      }
       const title = isNonEmptyString(msg['title']) ? msg['title'] : config.title || undefined;
       const at = atSender && ctx.senderStaffId ? { atUserIds: [ctx.senderStaffId] } : undefined;
       const message = buildWebhookMessage(msgType, msg.payload, { ...(title ? { title } : {}), ...(at ? { at } : {}) });

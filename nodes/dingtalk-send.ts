@@ -1,12 +1,13 @@
 import type { Node, NodeAPI } from 'node-red';
 import { sendToGroup, sendToUsers } from '../src/api/robot';
-import { sendMessage, sendTarget, type SendNodeOptions, type SendTargetOption } from '../src/msg/send-input';
+import { uploadMediaMessage } from '../src/api/media';
+import { sendMedia, sendMessage, sendTarget, type SendNodeOptions, type SendTargetOption } from '../src/msg/send-input';
 import type { SendType } from '../src/msg/outbound-message';
 import { doneStatus, partialStatus } from './shared/status';
 import { ActionRunner, type ActionNodeDef } from './shared/action-runner';
 
 const TYPE = 'dingtalk-send';
-const SEND_TYPES: readonly SendType[] = ['auto', 'text', 'markdown', 'image', 'link', 'actionCard', 'custom'];
+const SEND_TYPES: readonly SendType[] = ['auto', 'text', 'markdown', 'image', 'file', 'voice', 'video', 'link', 'actionCard', 'custom'];
 const TARGETS: readonly SendTargetOption[] = ['', 'users', 'group'];
 
 interface SendNodeDef extends ActionNodeDef {
@@ -40,16 +41,21 @@ export = function (RED: NodeAPI): void {
 
     runner.listen(async (msg, app) => {
       const target = sendTarget(opts, msg);
-      const { msgKey, msgParam } = sendMessage(opts, msg);
+      // Every check, the file's included, before anything is uploaded.
+      const media = sendMedia(opts, msg);
       const api = app.getApi();
+      const uploaded = media ? await uploadMediaMessage(api, media) : undefined;
+      const { msgKey, msgParam } = uploaded ? uploaded.message : sendMessage(opts, msg);
+      const mediaIds = uploaded ? { mediaId: uploaded.mediaId, ...(uploaded.coverMediaId ? { coverMediaId: uploaded.coverMediaId } : {}) } : {};
       const robotCode = app.robotCode;
       if (target.to === 'group') {
-        msg['dingtalkResponse'] = await sendToGroup(api, { robotCode, openConversationId: target.openConversationId, msgKey, msgParam });
+        const answer = await sendToGroup(api, { robotCode, openConversationId: target.openConversationId, msgKey, msgParam });
+        msg['dingtalkResponse'] = { ...answer, ...mediaIds };
         return;
       }
       const result = await sendToUsers(api, { robotCode, userIds: target.userIds, msgKey, msgParam });
       // DingTalk answers one processQueryKey per call; the api merges batches of 20 into a list.
-      msg['dingtalkResponse'] = { processQueryKey: result.processQueryKeys[0], ...result };
+      msg['dingtalkResponse'] = { processQueryKey: result.processQueryKeys[0], ...result, ...mediaIds };
       const invalid = result.invalidStaffIdList.length;
       const limited = result.flowControlledStaffIdList.length + result.filteredStaffIdList.length;
       if (invalid + limited > 0) {

@@ -67,6 +67,20 @@ export const DINGTALK = {
    * header. The error-code page (server-api-error-codes-1, 40014): "access_token这个参数应该是带在url后面的".
    */
   legacyApiBase: 'https://oapi.dingtalk.com',
+  /**
+   * Media upload (`POST https://oapi.dingtalk.com/media/upload?access_token=…`, multipart field `media`, form field
+   * `type`), DingTalk's "上传媒体文件" page (https://open.dingtalk.com/document/development/upload-media-files): image
+   * "最大20MB…jpg、gif、png、bmp", voice "最大2MB…amr、mp3、wav", video "最大20MB…mp4", file "最大20MB…doc、docx、xls、
+   * xlsx、ppt、pptx、zip、pdf、rar". "MB" is read as 1,000,000 bytes, the smaller reading (UNCONFIRMED). The global
+   * error-code page (server-api-error-codes-1) still says 40006 "image类型最大1MB，file类型最大10MB", an older limit
+   * (docs/protocol.md §6.10).
+   */
+  mediaUpload: {
+    image: { maxBytes: 20_000_000, extensions: ['jpg', 'gif', 'png', 'bmp'] },
+    voice: { maxBytes: 2_000_000, extensions: ['amr', 'mp3', 'wav'] },
+    video: { maxBytes: 20_000_000, extensions: ['mp4'] },
+    file: { maxBytes: 20_000_000, extensions: ['doc', 'docx', 'xls', 'xlsx', 'ppt', 'pptx', 'zip', 'pdf', 'rar'] },
+  },
 } as const;
 
 /** Our own margins inside DingTalk's limits. */

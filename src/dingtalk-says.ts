@@ -334,6 +334,19 @@ const HINT_RULES: readonly HintRule[] = [
     codes: codes('invalidParameter.msgParam.invalid', 'invalidParameter.msgKey.invalid'),
     hint: 'msgKey/msgParam do not match: each msgKey (sampleText, sampleMarkdown, …) expects its own msgParam fields',
   },
+  // Media upload refusals, legacy errcodes of the global error-code page (server-api-error-codes-1, docs/protocol.md §6.10).
+  {
+    codes: codes('40004', '40005'),
+    hint: 'DingTalk does not take this file type: pictures jpg/gif/png/bmp, voice amr/mp3/wav, video mp4, files doc/docx/xls/xlsx/ppt/pptx/zip/pdf/rar; convert the file',
+  },
+  {
+    codes: codes('40006'),
+    hint: 'the file is larger than DingTalk takes (pictures, videos and files 20 MB, voice 2 MB by the upload page; the error-code page still says pictures 1 MB, files 10 MB): send a smaller file',
+  },
+  {
+    codes: codes('40007', 'invalid.media.id', '34010', '34011'),
+    hint: 'DingTalk does not know this mediaId: upload the file again (send the Buffer) and use the new mediaId',
+  },
   {
     codes: codes('param.cardAlreadyExist'),
     hint: 'a card with this outTrackId already exists: use a new outTrackId for a new card (leave msg.outTrackId unset and one is generated), or change the existing card with the update operation',

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { request, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import { DEFAULT_API_BASE, DINGTALK } from '../contract';
@@ -27,6 +28,7 @@ import { DEFAULT_RETRY, decideRetry, isOutcomeUnknown, type AttemptOutcome, type
 import { MAX_QUEUED_CALLS, RateGate } from './rate-gate';
 import { TokenCache, type IssuedToken } from './token-cache';
 import { webhookRefusal } from './url-policy';
+import { multipartBody, type MultipartBody, type MultipartFile } from './multipart';
 import { describeThrown } from '../util/thrown';
 
 export type { DownloadedFile } from './download';
@@ -100,6 +102,15 @@ export interface ApiRequest {
   idempotent?: boolean;
 }
 
+/** A legacy (oapi) multipart upload such as `/media/upload`: the token goes in the query, the file in the form. */
+export interface UploadRequest {
+  path: string;
+  fields: Record<string, string>;
+  file: MultipartFile;
+  /** See `ApiRequest.idempotent`; default false. */
+  idempotent?: boolean;
+}
+
 export const WebhookResultSchema = z.looseObject({
   errcode: z.number().optional(),
   errmsg: z.string().optional(),
@@ -119,6 +130,8 @@ interface Target {
   endpoint: string;
   /** The JSON body, serialised once up front so that an unserialisable body is an input error, not a network one. */
   payload?: string;
+  /** A multipart body instead of `payload` (uploads). */
+  multipart?: MultipartBody;
   auth: boolean;
   /** The token goes in the `access_token` query parameter instead of the header (legacy oapi calls). */
   tokenInQuery?: boolean;
@@ -235,6 +248,36 @@ export class OpenApiClient {
         auth: true,
         tokenInQuery,
         idempotent: req.idempotent ?? (req.method !== 'POST' && req.method !== 'PATCH'),
+      };
+      return await this.sendJson(target, schema);
+    } catch (err) {
+      throw this.clean(err);
+    }
+  }
+
+  /**
+   * Uploads a file to a legacy oapi path (multipart/form-data, token in the `access_token` query parameter, on the
+   * legacy host when the API base is DingTalk's own: docs/protocol.md §6.8-b, §6.10). The Buffer is sent as it is.
+   */
+  async upload<T>(req: UploadRequest, schema: z.ZodType<T>): Promise<T> {
+    try {
+      const url = new URL(this.legacyBase + req.path);
+      if (url.origin !== new URL(this.legacyBase).origin) {
+        throw new DingTalkError({
+          status: 0,
+          code: LocalErrorCode.UrlRefused,
+          endpoint: '(request)',
+          message: 'the upload path leads to another host',
+        });
+      }
+      const target: Target = {
+        method: 'POST',
+        url: url.toString(),
+        endpoint: req.path,
+        multipart: multipartBody(req.fields, req.file),
+        auth: true,
+        tokenInQuery: true,
+        idempotent: req.idempotent ?? false,
       };
       return await this.sendJson(target, schema);
     } catch (err) {
@@ -441,11 +484,17 @@ export class OpenApiClient {
     const started = this.clock.now();
     const inQuery = target.tokenInQuery === true && token !== undefined;
     const url = inQuery ? withQueryToken(target.url, token) : target.url;
+    const headers = this.headersFor(inQuery ? undefined : token, target.payload !== undefined);
+    if (target.multipart) {
+      headers['content-type'] = target.multipart.contentType;
+      headers['content-length'] = String(target.multipart.length);
+    }
     const res = await request(url, {
       dispatcher: this.dispatcherFor(target.url),
       method: target.method,
-      headers: this.headersFor(inQuery ? undefined : token, target.payload !== undefined),
-      body: target.payload,
+      headers,
+      // A stream over the chunks as they are: the file's Buffer is not copied (multipart.ts).
+      body: target.multipart ? Readable.from(target.multipart.chunks(), { objectMode: false }) : target.payload,
       headersTimeout: this.timeoutMs,
       bodyTimeout: this.timeoutMs,
     });

@@ -15,6 +15,16 @@ export { DEFAULT_RETRY, type RetryOptions } from './retry';
 export * from './robot';
 export { downloadMessageFile } from './files';
 export {
+  uploadMedia,
+  uploadMediaMessage,
+  MEDIA_UPLOAD_PATH,
+  MEDIA_TYPES,
+  type MediaType,
+  type MediaToSend,
+  type MediaMessage,
+  type UploadedMedia,
+} from './media';
+export {
   createCard,
   deliverCard,
   createAndDeliverCard,

@@ -125,3 +125,11 @@ export function sampleFile(mediaId: string, fileName: string, fileType: string):
 export function sampleAudio(mediaId: string, durationMs: number): RobotApiMessage {
   return { msgKey: 'sampleAudio', msgParam: { mediaId, duration: String(durationMs) } };
 }
+
+/** `durationSec` in seconds (the audio one is in milliseconds: DingTalk's table says so for each); `videoType` mp4. */
+export function sampleVideo(opts: { videoMediaId: string; durationSec: number; videoType: string; picMediaId: string }): RobotApiMessage {
+  return {
+    msgKey: 'sampleVideo',
+    msgParam: { duration: String(opts.durationSec), videoMediaId: opts.videoMediaId, videoType: opts.videoType, picMediaId: opts.picMediaId },
+  };
+}

@@ -190,7 +190,7 @@ export function webhookToRobotApi(message: RawWebhookMessage): RobotApiMessage {
   }
 }
 
-export type SendType = 'auto' | 'text' | 'markdown' | 'image' | 'link' | 'actionCard' | 'custom';
+export type SendType = 'auto' | 'text' | 'markdown' | 'image' | 'file' | 'voice' | 'video' | 'link' | 'actionCard' | 'custom';
 
 /** A msgParam given as an object or a JSON string; values must end up strings (DingTalk templates take strings). */
 export function msgParamFrom(value: unknown, property: string): Record<string, string> {
@@ -284,6 +284,10 @@ function robotApiMessageOf(type: Exclude<SendType, 'custom'>, msgPayload: unknow
       );
       return sampleImageMsg(photoURL);
     }
+    case 'file':
+    case 'voice':
+    case 'video':
+      return mediaIdMessage(type, payload);
     case 'link': {
       const l = linkContent(payload);
       return sampleLink({ title: l.title, text: l.text, messageUrl: l.messageUrl, picUrl: l.picUrl ?? '' });
@@ -291,4 +295,36 @@ function robotApiMessageOf(type: Exclude<SendType, 'custom'>, msgPayload: unknow
     case 'actionCard':
       return actionCardToRobotApi(actionCardContent(payload));
   }
+}
+
+/** The msgParam keys of a file, voice or video message given by mediaId (docs/protocol.md §6.4-f). */
+const MEDIA_ID_FORMS = {
+  file: { msgKey: 'sampleFile', keys: ['mediaId', 'fileName', 'fileType'] },
+  voice: { msgKey: 'sampleAudio', keys: ['mediaId', 'duration'] },
+  video: { msgKey: 'sampleVideo', keys: ['videoMediaId', 'duration', 'videoType', 'picMediaId'] },
+} as const;
+
+/** A file, voice note or video already uploaded: msg.payload holds its mediaId and the other keys DingTalk needs. */
+function mediaIdMessage(type: keyof typeof MEDIA_ID_FORMS, payload: unknown): RobotApiMessage {
+  const form = MEDIA_ID_FORMS[type];
+  const expected = `a Buffer with the file (and msg.filename), or { ${form.keys.join(', ')} }`;
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) {
+    throw new MsgInputError('invalidProperty', 'msg.payload', `msg.payload is not usable for a ${type} message. Expected ${expected}.`, {
+      property: 'msg.payload',
+      reason: `not a ${type}`,
+      got: typeof payload,
+      expected,
+    });
+  }
+  const param = msgParamFrom(payload, 'msg.payload');
+  const missing = form.keys.filter((k) => !param[k]);
+  if (missing.length > 0) {
+    throw new MsgInputError('invalidProperty', `msg.payload.${missing[0]}`, `msg.payload.${missing[0]} is missing. Expected ${expected}.`, {
+      property: `msg.payload.${missing[0]}`,
+      reason: 'missing',
+      got: 'nothing',
+      expected,
+    });
+  }
+  return { msgKey: form.msgKey, msgParam: param };
 }

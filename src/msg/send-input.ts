@@ -1,7 +1,9 @@
 import { MsgInputError, checkId, idList, isNonEmptyString, sizeError } from './input-error';
 import { INPUT_LIMITS } from './limits';
 import type { RobotApiMessage } from '../api/messages';
+import type { MediaToSend } from '../api/media';
 import { buildRobotApiMessage, msgParamFrom, type SendType } from './outbound-message';
+import { isMediaPayload, markdownPictureError, mediaInput } from './media-input';
 
 export type SendTargetOption = '' | 'users' | 'group';
 
@@ -83,4 +85,25 @@ export function sendMessage(opts: SendNodeOptions, msg: Record<string, unknown>)
   }
   const title = isNonEmptyString(msg['title']) ? msg['title'] : opts.title || undefined;
   return buildRobotApiMessage(opts.msgType, msg['payload'], title ? { title } : {});
+}
+
+/**
+ * msg.payload as a Buffer -> the file to upload and send, for the types that send files (automatic: by name or
+ * content; picture, file, voice, video: forced). Undefined when the msg says what to send some other way.
+ */
+export function sendMedia(opts: SendNodeOptions, msg: Record<string, unknown>): MediaToSend | undefined {
+  if (isNonEmptyString(msg['msgKey']) || opts.msgType === 'custom' || !isMediaPayload(msg['payload'])) return undefined;
+  switch (opts.msgType) {
+    case 'auto':
+      return mediaInput(msg);
+    case 'image':
+    case 'file':
+    case 'voice':
+    case 'video':
+      return mediaInput(msg, opts.msgType);
+    case 'markdown':
+      throw markdownPictureError();
+    default:
+      return undefined;
+  }
 }

@@ -7,6 +7,8 @@ export interface SimRequest {
   query: Record<string, string>;
   headers: Record<string, string>;
   body: unknown;
+  /** The body's bytes, for routes that read multipart forms (media upload). */
+  raw?: Buffer;
 }
 
 export interface SimReply {

@@ -17,6 +17,7 @@ import {
   type RobotMessageOptions,
 } from './messages';
 import { registerOpenApi } from './openapi';
+import { MediaStore, registerMedia } from './media';
 import { CardCallbackResponseSchema } from './schemas';
 import { createSimServer } from './server';
 import { SessionStore } from './sessions';
@@ -46,6 +47,7 @@ export type * from './types';
 export type { CardState, CardStream, CardDelivery } from './cards';
 export type { RobotMessageOptions, EventOptions, CardCallbackOptions, RobotMsgType } from './messages';
 export { makePng } from './fixtures';
+export type { StoredMedia } from './media';
 export { SIM_DEFAULT_APPROVER, SIM_EXPENSE_PROCESS_CODE, WorkflowEngine } from './workflow';
 export type { ApprovalInstance, ApprovalTemplate, ApproverNode, TemplateField } from './workflow';
 export type { SimStartApproval } from './workflow-routes';
@@ -95,6 +97,8 @@ export class DingTalkSimulator extends EventEmitter<SimulatorEvents> {
   readonly requests: RecordedRequest[] = [];
   readonly acks: RecordedAck[] = [];
   readonly sent: SentRecord[] = [];
+  /** Files uploaded through `POST /media/upload`, by media_id. */
+  readonly media = new MediaStore();
   /** Corp of every simulated user and app. */
   readonly corpId = `ding${hex(8)}`;
   private readonly faults = new FaultPlan();
@@ -185,6 +189,7 @@ export class DingTalkSimulator extends EventEmitter<SimulatorEvents> {
       recordSent: (record) => this.recordSent(record),
       workflow: this.workflow,
     });
+    registerMedia(router, { apps: () => this.options.apps, tokens: this.tokens, media: this.media });
     registerControlApi(router, this);
     const server = createSimServer({
       router,

@@ -6,6 +6,8 @@ import type { FailRule, RecordedRequest } from './types';
 import type { TimerSet } from './timers';
 
 const MAX_BODY = 5 * 1024 * 1024;
+/** Uploads may be larger: up to DingTalk's 20 MB and a little over, so that the route can answer the size error. */
+const MAX_UPLOAD_BODY = 25 * 1024 * 1024;
 
 export interface SimServerDeps {
   router: Router;
@@ -31,8 +33,10 @@ function flatHeaders(req: IncomingMessage): Record<string, string> {
   return out;
 }
 
-function parseBody(raw: Buffer): unknown {
+function parseBody(raw: Buffer, contentType: string | undefined): unknown {
   if (raw.length === 0) return undefined;
+  // Recorded in sim.requests: the size, not megabytes of file as text. Routes read `raw`.
+  if (contentType?.toLowerCase().startsWith('multipart/')) return { multipart: true, bytes: raw.length };
   const text = raw.toString('utf8');
   try {
     return JSON.parse(text);
@@ -41,13 +45,13 @@ function parseBody(raw: Buffer): unknown {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+function readBody(req: IncomingMessage, max: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY) {
+      if (size > max) {
         reject(new Error('body too large'));
         req.destroy();
         return;
@@ -79,7 +83,7 @@ function defaultMessage(path: string, code: string | undefined): string {
 function faultReply(path: string, rule: FailRule): SimReply {
   const message = rule.message ?? defaultMessage(path, rule.code);
   // Legacy oapi endpoints answer `{errcode, errmsg}` (usually under HTTP 200), not the new API's `{code, message}`.
-  if (path.startsWith('/robot/') || path.startsWith('/topapi/')) {
+  if (path.startsWith('/robot/') || path.startsWith('/topapi/') || path.startsWith('/media/')) {
     const errcode = Number(rule.code);
     const reply = legacyError(Number.isFinite(errcode) && rule.code ? errcode : rule.status, message);
     return { status: rule.status, body: { ...(reply.body as object), ...rule.extra }, headers: rule.headers };
@@ -137,15 +141,20 @@ export function createSimServer(deps: SimServerDeps): Server {
 async function handle(deps: SimServerDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const method = (req.method ?? 'GET').toUpperCase();
-  const raw = await readBody(req);
+  const raw = await readBody(req, url.pathname === '/media/upload' ? MAX_UPLOAD_BODY : MAX_BODY);
+  const headers = flatHeaders(req);
   const simReq: SimRequest = {
     method,
     path: url.pathname,
     query: Object.fromEntries(url.searchParams),
-    headers: flatHeaders(req),
-    body: parseBody(raw),
+    headers,
+    body: parseBody(raw, headers['content-type']),
+    raw,
   };
-  if (!isControlPath(simReq.path)) deps.record({ ...simReq, at: Date.now() });
+  if (!isControlPath(simReq.path)) {
+    const { raw: _raw, ...recorded } = simReq;
+    deps.record({ ...recorded, at: Date.now() });
+  }
 
   const rule = isControlPath(simReq.path) ? undefined : deps.faults.take(method, simReq.path);
   let reply: SimReply;

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
+import { inflateSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
 import type { SentRecord } from '../../src/simulator';
 import { pictureFile, textFile } from '../../src/simulator/fixtures';
@@ -151,6 +152,28 @@ describe('example flows (actions and round trips)', function () {
       env.sim.robotMessage({ text: 'late', sessionWebhookExpiredTime: Date.now() - 60_000 });
       assert.match(String((await why.nth(1))['error']?.message), /expired/i);
       assert.deepEqual(env.sim.sent, []);
+    });
+  });
+
+  describe('reply-with-chart.json', function () {
+    it('answers "chart 3 7 2" with a PNG bar chart, uploaded and sent as a picture to the same group', async () => {
+      await deploy('reply-with-chart.json', { stream: true });
+      const answer = inbox('c0a1c4a700000005');
+      env.sim.robotMessage({ text: 'chart 3 7 2', conversationType: '2', conversationId: 'cidChartLovers==' });
+      const sent = await env.sim.waitForSent((s) => s.kind === 'group');
+      assert.equal(sent.openConversationId, 'cidChartLovers==');
+      const body = sent.body as { msgKey: string; msgParam: string };
+      assert.equal(body.msgKey, 'sampleImageMsg');
+      const picture = env.sim.media.get((JSON.parse(body.msgParam) as { photoURL: string }).photoURL)!;
+      assert.equal(picture.fileName, 'chart.png');
+      // A real PNG: signature, 240 x 120 RGB, and image data that inflates to 120 rows of 1 + 240 * 3 bytes.
+      assert.equal(picture.data.readUInt32BE(0), 0x89504e47);
+      assert.equal(picture.data.readUInt32BE(16), 240);
+      assert.equal(picture.data.readUInt32BE(20), 120);
+      const idatLength = picture.data.readUInt32BE(33);
+      assert.equal(picture.data.toString('ascii', 37, 41), 'IDAT');
+      assert.equal(inflateSync(picture.data.subarray(41, 41 + idatLength)).length, 120 * (1 + 240 * 3));
+      assert.equal(typeof (await answer.nth(1))['dingtalkResponse'].mediaId, 'string');
     });
   });
 
