@@ -100,7 +100,7 @@ function savedAppOf(settings: AppSettings): SavedApp {
 }
 
 function needsStream(needs: AppNeeds): boolean {
-  return Boolean(needs.robot || needs.events || needs.card);
+  return Boolean(needs.robot || needs.events || needs.card || needs.ai);
 }
 
 function nodeLabel(node: Node): string {

@@ -92,4 +92,17 @@ export const OURS = {
   cardCallbackAckMs: 1_500,
   /** dingtalk-card-in answers "no change" this long before the client's fallback, so a flow's answer is never cut. */
   cardInMarginMs: 250,
+  /**
+   * AI assistant actions (`/v1.0/graph/api/invoke`, docs/protocol.md §2.5): DingTalk documents no deadline for an
+   * action's answer (UNCONFIRMED). A call the flow has not answered after this long gets a 504 answer from
+   * `dingtalk-ai-in`, so the assistant hears "the flow did not answer" rather than nothing (ADR 0013).
+   */
+  aiActionAnswerMs: 10_000,
+  /** The longest a `dingtalk-ai-in` node may be set to wait for its flow (ADR 0013). */
+  aiActionMaxMs: 60_000,
+  /**
+   * The Stream client's own fallback for an AI action comes this long after the node's longest wait, so the node's
+   * clear 504 always goes first and the client's `{"response": null}` is only a safety net.
+   */
+  aiActionFallbackMarginMs: 2_000,
 } as const;

@@ -8,6 +8,8 @@ export interface AppNeeds {
   robot?: boolean;
   events?: boolean;
   card?: boolean;
+  /** AI assistant actions (`/v1.0/graph/api/invoke`). */
+  ai?: boolean;
 }
 
 /**

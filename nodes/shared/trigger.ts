@@ -14,7 +14,8 @@ export function attachTrigger(
   appId: unknown,
   needs: AppNeeds,
   subscribe: (stream: StreamClientApi, app: DingTalkAppNode) => Unsubscribe,
-  onClose?: () => void,
+  /** Runs on close before the node leaves its app; a returned promise delays leaving until it settles. */
+  onClose?: () => void | Promise<void>,
 ): DingTalkAppNode | null {
   const app = joinApp(RED, node, appId, needs, () => RED._(`${node.type}.status.noApp`));
   if (!app) return null;
@@ -28,8 +29,13 @@ export function attachTrigger(
   node.on('close', (_removed: boolean, done: () => void) => {
     unsubscribe?.();
     unsubscribe = undefined;
-    onClose?.();
-    leaveApp(app, node, done);
+    const closing = onClose?.();
+    if (closing === undefined) leaveApp(app, node, done);
+    else
+      closing.then(
+        () => leaveApp(app, node, done),
+        () => leaveApp(app, node, done),
+      );
   });
   return app;
 }

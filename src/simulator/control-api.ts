@@ -84,6 +84,15 @@ const FailNextBody = z.object({
   afterHandling: z.boolean().optional(),
   dropConnection: z.boolean().optional(),
 });
+const AiInvokeBody = z.object({
+  method: z.enum(['GET', 'POST', 'PUT', 'DELETE', 'get', 'post', 'put', 'delete']).optional(),
+  path: z.string().min(1).startsWith('/'),
+  query: z.record(z.string(), z.union([z.string(), z.array(z.string())])).optional(),
+  headers: z.record(z.string(), z.string()).optional(),
+  body: z.unknown().optional(),
+  clientId: z.string().optional(),
+  timeoutMs: z.number().int().positive().max(120_000).optional(),
+});
 const InvalidateSessionBody = z.object({ sessionWebhook: z.string().min(1) });
 
 function parse<S extends z.ZodType>(schema: S, body: unknown, run: (value: z.infer<S>) => unknown): SimReply {
@@ -119,6 +128,15 @@ export function registerControlApi(router: Router, sim: DingTalkSimulator): void
     parse(EventBody, req.body, (body) => pushSummary(sim.event(body.eventType, body.data, { eventId: body.eventId, clientId: body.clientId }))),
   );
   router.add('POST', '/sim/card-callback', (req) => parse(CardCallbackBody, req.body, (body) => pushSummary(sim.cardCallback(body))));
+  router.add('POST', '/sim/ai/invoke', async (req) => {
+    const parsed = AiInvokeBody.safeParse(req.body ?? {});
+    if (!parsed.success) return dingError(400, 'invalidParameter', `Invalid parameter: ${describeIssue(parsed.error)}`);
+    try {
+      return ok(await sim.aiInvoke(parsed.data));
+    } catch (err) {
+      return dingError(409, 'simulator.refused', err instanceof Error ? err.message : String(err));
+    }
+  });
   router.add('POST', '/sim/disconnect', (req) =>
     parse(DisconnectBody, req.body, (body) => ({ disconnected: sim.disconnect(body.connectionId, body.reason) })),
   );

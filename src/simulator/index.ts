@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type AiInvokeOptions, type AiInvokeResult, awaitAiAnswer, buildAiRequest } from './ai-assistant';
 import { CardStore, type CardState } from './cards';
 import { registerControlApi } from './control-api';
 import { FaultPlan } from './faults';
@@ -41,7 +42,7 @@ import type {
   StreamFrame,
 } from './types';
 import { silentLogger } from '../util/runtime';
-import { TOPIC_CARD, TOPIC_ROBOT } from './topics';
+import { TOPIC_CARD, TOPIC_GRAPH, TOPIC_ROBOT } from './topics';
 
 export type * from './types';
 export type { CardState, CardStream, CardDelivery } from './cards';
@@ -51,6 +52,7 @@ export type { StoredMedia } from './media';
 export { SIM_DEFAULT_APPROVER, SIM_EXPENSE_PROCESS_CODE, WorkflowEngine } from './workflow';
 export type { ApprovalInstance, ApprovalTemplate, ApproverNode, TemplateField } from './workflow';
 export type { SimStartApproval } from './workflow-routes';
+export type { AiInvokeOptions, AiInvokeResult } from './ai-assistant';
 
 /** The default app. Its secret is a public constant: the simulator guards nothing. */
 export const SIMULATOR_APP: Readonly<Required<SimulatorApp>> = Object.freeze({
@@ -281,6 +283,16 @@ export class DingTalkSimulator extends EventEmitter<SimulatorEvents> {
   callback(topic: string, data: unknown, opts: { clientId?: string } = {}): PushHandle {
     const app = this.app(opts.clientId);
     return this.hub.push({ clientId: app.clientId, type: 'CALLBACK', topic, data });
+  }
+
+  /**
+   * An AI assistant calls an action of the app (`/v1.0/graph/api/invoke`): resolves with the answer (status,
+   * headers, body) and how long it took, or `answered: false` after `timeoutMs` (default 60 s).
+   */
+  aiInvoke(opts: AiInvokeOptions): Promise<AiInvokeResult> {
+    const request = buildAiRequest(opts);
+    const handle = this.callback(TOPIC_GRAPH, request, { clientId: opts.clientId });
+    return awaitAiAnswer(handle, request, opts.timeoutMs ?? 60_000);
   }
 
   /** Sends text (or an object as JSON) verbatim on one connection. Returns the connection id, if any was open. */

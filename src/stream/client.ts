@@ -10,6 +10,7 @@ import { WarningLimiter } from './warning-limiter';
 import type {
   CardCallbackHandler,
   EventHandler,
+  CallbackOptions,
   GenericCallbackHandler,
   RobotMessageHandler,
   StateChange,
@@ -162,9 +163,9 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
     return this.subscribed(this.router.onCardCallback(handler));
   }
 
-  onCallback(topic: string, handler: GenericCallbackHandler): Unsubscribe {
+  onCallback(topic: string, handler: GenericCallbackHandler, options?: CallbackOptions): Unsubscribe {
     if (!topic) throw new Error('onCallback needs a topic, e.g. "/v1.0/graph/api/invoke".');
-    return this.subscribed(this.router.onCallback(topic, handler));
+    return this.subscribed(this.router.onCallback(topic, handler, options));
   }
 
   /** Connects on the next turn of the event loop, so every handler registered in this tick shares one connection. */

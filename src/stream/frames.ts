@@ -10,6 +10,8 @@ import { z } from 'zod';
 
 export const TOPIC_ROBOT_MESSAGE = '/v1.0/im/bot/messages/get';
 export const TOPIC_CARD_CALLBACK = '/v1.0/card/instances/callback';
+/** AI assistant actions ("Graph API"): an HTTP-like request in, an HTTP-like answer in the ack (docs/protocol.md §2.5). */
+export const TOPIC_GRAPH_API = '/v1.0/graph/api/invoke';
 export const SYSTEM_TOPIC_PING = 'ping';
 export const SYSTEM_TOPIC_DISCONNECT = 'disconnect';
 

@@ -16,7 +16,16 @@ import {
 } from './frames';
 import { EMPTY_CALLBACK_ACK_DATA, callbackAckData, encodeAck, encodeRobotAck, eventAckData } from './acks';
 import { DedupeWindow } from './dedupe';
-import type { CardCallbackHandler, EventHandler, GenericCallbackHandler, Push, RobotMessageHandler, StreamStats, Unsubscribe } from './types';
+import type {
+  CallbackOptions,
+  CardCallbackHandler,
+  EventHandler,
+  GenericCallbackHandler,
+  Push,
+  RobotMessageHandler,
+  StreamStats,
+  Unsubscribe,
+} from './types';
 import { truncate } from '../util/text';
 import { describeThrown } from '../util/thrown';
 import type { Clock } from '../util/runtime';
@@ -54,6 +63,8 @@ interface Outcome<T> {
 
 interface Entry<F> {
   fn: F;
+  /** Generic callbacks only: how long this subscriber may take before the router answers for it. */
+  deadlineMs?: number;
 }
 
 const INVALID = Symbol('invalid');
@@ -100,10 +111,10 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
     return add(this.cards, fn);
   }
 
-  onCallback(topic: string, fn: GenericCallbackHandler): Unsubscribe {
+  onCallback(topic: string, fn: GenericCallbackHandler, options: CallbackOptions = {}): Unsubscribe {
     let set = this.callbacks.get(topic);
     if (set === undefined) this.callbacks.set(topic, (set = new Set()));
-    const remove = add(set, fn);
+    const remove = add(set, fn, options.deadlineMs);
     return () => {
       remove();
       if (set.size === 0 && this.callbacks.get(topic) === set) this.callbacks.delete(topic);
@@ -271,6 +282,9 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
     const data = this.parseData(target, frame, `callback (${short(topic)})`);
     if (data === INVALID) return;
     const push: Push<unknown> = { headers: frame.headers, data, raw: frame.data };
+    // A topic with its own deadline (AI assistant actions, ADR 0013) waits as long as its slowest subscriber allows.
+    let deadlineMs = this.options.callbackDeadlineMs;
+    for (const entry of handlers) if (entry.deadlineMs !== undefined) deadlineMs = Math.max(deadlineMs, entry.deadlineMs);
     this.collectAnswer(
       target,
       messageId,
@@ -280,6 +294,7 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
       [...handlers].map((e) => e.fn),
       'null',
       (value) => callbackAckData(value),
+      deadlineMs,
     );
   }
 
@@ -363,6 +378,7 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
     handlers: Array<(push: P) => unknown>,
     emptyResponse: string,
     encode: (value: unknown) => string,
+    deadlineMs = this.options.callbackDeadlineMs,
   ): void {
     const emptyData = `{"response":${emptyResponse}}`;
     const outcome: Outcome<T> = { data: undefined, code: 200, waiters: undefined };
@@ -382,10 +398,7 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
     const take = (value: unknown): void => {
       if (outcome.data !== undefined) {
         if (value !== undefined) {
-          this.host.warn(
-            'late-answer',
-            `A callback answer came after the ${this.options.callbackDeadlineMs} ms deadline (or after another answer) and was dropped.`,
-          );
+          this.host.warn('late-answer', `A callback answer came after the ${deadlineMs} ms deadline (or after another answer) and was dropped.`);
         }
         return;
       }
@@ -424,7 +437,7 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
         this.deadlines.delete(timer!);
         timer = undefined;
         finish(emptyData);
-      }, this.options.callbackDeadlineMs);
+      }, deadlineMs);
       this.deadlines.add(timer);
     }
   }
@@ -485,9 +498,9 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
   }
 }
 
-function add<F>(set: Set<Entry<F>>, fn: F): Unsubscribe {
+function add<F>(set: Set<Entry<F>>, fn: F, deadlineMs?: number): Unsubscribe {
   // A fresh entry per call, so subscribing the same function twice gives two independent subscriptions.
-  const entry: Entry<F> = { fn };
+  const entry: Entry<F> = deadlineMs === undefined ? { fn } : { fn, deadlineMs };
   set.add(entry);
   return () => {
     set.delete(entry);

@@ -99,6 +99,15 @@ export type CardCallbackHandler = (push: Push<CardCallback>) => void | CardCallb
 /** Any other CALLBACK topic: resolve the `response` value to put in the ack. */
 export type GenericCallbackHandler = (push: Push<unknown>) => unknown;
 
+/** Options of one generic CALLBACK subscription. */
+export interface CallbackOptions {
+  /**
+   * How long the router waits for this subscriber's answer before it acks `{"response": null}` itself. Default (and
+   * floor) `callbackDeadlineMs`. For topics whose deadline is not the card's 2 s, e.g. AI assistant actions (ADR 0013).
+   */
+  deadlineMs?: number;
+}
+
 /** Removes exactly the subscription it was returned for. */
 export type Unsubscribe = () => void;
 
@@ -120,7 +129,7 @@ export interface StreamClientApi {
   onRobotMessage(handler: RobotMessageHandler): Unsubscribe;
   onEvent(handler: EventHandler): Unsubscribe;
   onCardCallback(handler: CardCallbackHandler): Unsubscribe;
-  onCallback(topic: string, handler: GenericCallbackHandler): Unsubscribe;
+  onCallback(topic: string, handler: GenericCallbackHandler, options?: CallbackOptions): Unsubscribe;
   start(): void;
   /** Resolves when every socket, timer and pending request is gone. Never rejects. */
   close(): Promise<void>;

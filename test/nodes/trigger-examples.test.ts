@@ -44,6 +44,22 @@ describe('example flows (triggers)', function () {
     assert.deepEqual(env.sim.card('leave-1')!.cardParamMap, { title: 'Leave', status: 'Approved', decidedBy: 'manager1' });
   });
 
+  it('ai-assistant-action.json: the assistant gets the leave balance of the user in the path, and 404 for an unknown one', async () => {
+    const { flow, credentials } = exampleFlow('ai-assistant-action.json', env.sim);
+    await helper.load(
+      [...ALL_MODULES, require('../../nodes/dingtalk-ai-in'), require('../../nodes/dingtalk-ai-response'), ...coreModules],
+      flow,
+      credentials,
+    );
+    await env.sim.waitForConnection();
+    const known = await env.sim.aiInvoke({ method: 'POST', path: '/v1/actions/leave/manager4711', body: { leaveType: 'sick' } });
+    assert.equal(known.status, 200);
+    assert.deepEqual(known.json, { userId: 'manager4711', leaveType: 'sick', daysLeft: 5 });
+    const unknown = await env.sim.aiInvoke({ method: 'POST', path: '/v1/actions/leave/nobody', body: {} });
+    assert.equal(unknown.status, 404);
+    assert.deepEqual(unknown.json, { error: 'unknown user', userId: 'nobody' });
+  });
+
   it('event-in.json: a handled approval is acked SUCCESS, a failing one LATER (and re-pushed)', async () => {
     const { flow, credentials } = exampleFlow('event-in.json', env.sim);
     await helper.load([...ALL_MODULES, ...coreModules], flow, credentials);

@@ -322,6 +322,25 @@ describe('stream client: delivering and acking pushes', () => {
     assert.deepEqual(JSON.parse(response.body), { echo: 'hi' });
   });
 
+  it('waits for a callback subscription with its own deadline past the card deadline', async () => {
+    await setup();
+    const client = h.client({ timing: { callbackDeadlineMs: 50 } });
+    const slow = deferred();
+    client.onCallback(
+      '/v1.0/graph/api/invoke',
+      () => slow.promise.then(() => ({ statusLine: { code: 200 }, headers: {}, body: 'late but in time' })),
+      {
+        deadlineMs: 300,
+      },
+    );
+    client.start();
+    await waitForState(client, 'connected');
+    const answered = h.sim.callback('/v1.0/graph/api/invoke', { requestLine: { method: 'GET', uri: '/a' } }).acked;
+    // Past the 50 ms callback deadline, inside the subscription's 300 ms.
+    setTimeout(() => slow.resolve(), 150);
+    assert.equal((ackData((await answered).ack) as { response: { body: string } }).response.body, 'late but in time');
+  });
+
   it('survives malformed frames, acks 400/404 where it can, and the next frame flows', async () => {
     await setup();
     const client = h.client();
