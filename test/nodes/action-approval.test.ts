@@ -137,6 +137,35 @@ describe('dingtalk-approval node', function () {
     );
   });
 
+  it('start with msg.approvers (no department needed) and revoke with no user named: as the system', async () => {
+    env.sim.workflow.terminateMinAgeMs = 0;
+    const flow = await loadAction(approvalNode, env.sim, { type: 'dingtalk-approval', operation: 'msg' });
+    const started = await flow.send({
+      operation: 'start',
+      processCode: SIM_EXPENSE_PROCESS_CODE,
+      originatorUserId: 'user004',
+      approvers: ['lead01', { actionType: 'OR', userIds: ['cfo01', 'ceo01'] }],
+      payload: { 金额: '5000', 事由: '设备' },
+    });
+    assert.equal(started.error, undefined, started.error?.['error']?.message);
+    const body = to('POST', INSTANCES)[0]!.body as Record<string, unknown>;
+    assert.deepEqual(body['approvers'], [
+      { actionType: 'NONE', userIds: ['lead01'] },
+      { actionType: 'OR', userIds: ['cfo01', 'ceo01'] },
+    ]);
+    assert.equal(body['deptId'], undefined);
+    const instance = env.sim.workflow.get(started.out!['processInstanceId'])!;
+    assert.equal(instance.tasks[0]!.userId, 'lead01');
+
+    const revoked = await flow.send({ operation: 'terminate', processInstanceId: instance.processInstanceId });
+    assert.equal(revoked.error, undefined, revoked.error?.['error']?.message);
+    assert.deepEqual(to('POST', '/v1.0/workflow/processInstances/terminate')[0]!.body, {
+      processInstanceId: instance.processInstanceId,
+      isSystem: true,
+    });
+    assert.equal(instance.status, 'TERMINATED');
+  });
+
   it('start: a form that does not fit the template fails with DingTalk code and what to fix', async () => {
     const flow = await loadAction(approvalNode, env.sim, {
       type: 'dingtalk-approval',
