@@ -223,6 +223,13 @@ const KNOWN_SCOPES: ReadonlyArray<{ pattern: RegExp; scope: string }> = [
   { pattern: /^\/topapi\/message\/corpconversation\/asyncsend_v2$/, scope: 'qyapi_base' },
   { pattern: /^\/v1\.0\/contact\/users\/search$/, scope: 'qyapi_addresslist_search' },
   { pattern: /^\/v1\.0\/todo\/users\/[^/]+\/tasks$/, scope: 'Todo.Todo.Write' },
+  // Approvals: obtains-the-details-of-a-single-approval-instance-pop (read), create-an-approval-instance,
+  // approve-or-reject-the-approval-task, revoke-an-approval-instance, official-approval-adds-approval-comments (write).
+  {
+    pattern: /^\/v1\.0\/workflow\/processInstances$/,
+    scope: 'Workflow.Instance.Read (to read an approval) or Workflow.Instance.Write (to start one)',
+  },
+  { pattern: /^\/v1\.0\/workflow\/processInstances\/(execute|terminate|comments)$/, scope: 'Workflow.Instance.Write' },
   // One path, two permissions: reading (GET) and writing (POST); the error facts do not carry the method.
   {
     pattern: /^\/v1\.0\/calendar\/users\/[^/]+\/calendars\/[^/]+\/events$/,
@@ -366,6 +373,32 @@ const HINT_RULES: readonly HintRule[] = [
   {
     also: (_f, msg) => /spaces of card is empty/i.test(msg),
     hint: 'the card has no space to go to: deliver it to a group conversationId or a user id (openSpaceId)',
+  },
+  // The approval pages' error tables (docs/protocol.md §6.9): get-instance, execute, terminate, comment, start.
+  {
+    codes: codes('processInstanceNotExist', 'aflowProcessInstNotExist'),
+    hint: 'no approval has this processInstanceId in the organisation: check msg.processInstanceId (the bpms_* events and the start operation give it)',
+  },
+  {
+    codes: codes('aflowProcessInstStatusException'),
+    hint: 'the approval cannot be changed in its state: DingTalk refuses to revoke an approval within 15 seconds of its start, and any change to one that has already finished; read it with the get instance operation, and revoke no sooner than 15 s after the start',
+  },
+  {
+    // revoke-an-approval-instance: errcode 820008 "审批系统错误", reason 您没有任务处理的权限.
+    also: (_f, msg) => msg.includes('您没有任务处理的权限'),
+    hint: 'only the originator may revoke an approval (or revoke it as the system: no operating user), and the template must allow it: OA审批管理后台 → 模板 → 高级设置 → 撤销/修改审批单 → 允许提交人撤销审批中的审批单',
+  },
+  {
+    codes: codes('aflowProcessInstCanNotBeExecuted'),
+    hint: "the task is not pending for this actioner (already done, cancelled, or someone else's): read the instance's tasks with the get instance operation, or leave msg.taskId unset so the pending task of msg.actionerUserId is used",
+  },
+  {
+    codes: codes('formConverterError', 'illegalComponent'),
+    hint: "the form does not fit the approval template: each key of msg.payload must be a component label of the template (e.g. 金额), with numbers for number and money fields and options from the template's list",
+  },
+  {
+    codes: codes('processCodeError'),
+    hint: "no approval template has this processCode: copy the template's processCode (PROC-...) from the approval admin (审批管理后台 → the template's edit page URL)",
   },
   { also: isPermission, hint: permissionHint },
   {

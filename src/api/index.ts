@@ -52,3 +52,18 @@ export type {
   StreamCardInput,
   DeliverResult,
 } from './schemas';
+export {
+  WORKFLOW_PATHS,
+  getApprovalInstance,
+  startApprovalInstance,
+  executeApprovalTask,
+  terminateApprovalInstance,
+  commentApprovalInstance,
+  type ApprovalInstanceDetails,
+  type ApprovalTaskDetails,
+  type StartInstanceBody,
+  type ExecuteTaskBody,
+  type TerminateBody,
+  type CommentBody,
+  type ActionAnswer,
+} from './workflow';

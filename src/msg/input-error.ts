@@ -3,11 +3,11 @@ import { PackageError } from '../errors';
 import { jsonBytes } from './limits';
 
 /** The action nodes, whose locale catalogs translate input errors. */
-export type ActionNodeType = 'dingtalk-reply' | 'dingtalk-send' | 'dingtalk-card' | 'dingtalk-file' | 'dingtalk-api';
+export type ActionNodeType = 'dingtalk-reply' | 'dingtalk-send' | 'dingtalk-card' | 'dingtalk-file' | 'dingtalk-api' | 'dingtalk-approval';
 
-const EVERY_ACTION = ['dingtalk-reply', 'dingtalk-send', 'dingtalk-card', 'dingtalk-file', 'dingtalk-api'] as const;
+const EVERY_ACTION = ['dingtalk-reply', 'dingtalk-send', 'dingtalk-card', 'dingtalk-file', 'dingtalk-api', 'dingtalk-approval'] as const;
 /** The nodes that send a msg's content as JSON (plain-json.ts). */
-const JSON_SENDERS = ['dingtalk-reply', 'dingtalk-send', 'dingtalk-card', 'dingtalk-api'] as const;
+const JSON_SENDERS = ['dingtalk-reply', 'dingtalk-send', 'dingtalk-card', 'dingtalk-api', 'dingtalk-approval'] as const;
 const ROBOT_SENDERS = ['dingtalk-reply', 'dingtalk-send'] as const;
 
 /**
@@ -44,7 +44,7 @@ export const INPUT_ERROR_NODES = {
   missingTarget: ['dingtalk-send'],
   missingUserIds: ['dingtalk-send'],
   cardAlreadyExist: ['dingtalk-card'],
-  invalidOperation: ['dingtalk-card'],
+  invalidOperation: ['dingtalk-card', 'dingtalk-approval'],
   missingCardTarget: ['dingtalk-card'],
   missingOutTrackId: ['dingtalk-card'],
   missingTemplate: ['dingtalk-card'],
@@ -55,6 +55,9 @@ export const INPUT_ERROR_NODES = {
   missingPath: ['dingtalk-api'],
   missingPathParam: ['dingtalk-api'],
   unsafePath: ['dingtalk-api'],
+  missingApprovalValue: ['dingtalk-approval'],
+  noPendingTask: ['dingtalk-approval'],
+  approvalFinished: ['dingtalk-approval'],
 } as const satisfies Record<string, readonly ActionNodeType[]>;
 
 export type InputErrorCode = keyof typeof INPUT_ERROR_NODES;

@@ -6,6 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { SIM_DEFAULT_APPROVER } from '../simulator';
 import { CHROMIUM_MISSING, chromiumAvailable, launchChromium } from './chromium';
 import { freePort, launchPlayground, type PlaygroundProcess } from './playground-launcher';
 import { REPO_ROOT } from './playground-userdir';
@@ -58,14 +59,19 @@ async function simulatorShot(browser: Browser, simulatorUrl: string): Promise<vo
   const page = await browser.newPage({ viewport: { width: 1360, height: 860 }, locale: 'zh-CN' });
   await page.goto(`${simulatorUrl}/`);
   await page.locator('#status.on').waitFor();
+  // The chat's user is the simulator's approver, so the approval example's card shows in this chat too.
+  await page.fill('#staff', SIM_DEFAULT_APPROVER);
+  await page.locator('#staff').dispatchEvent('change');
   await page.fill('#chat-input', '你好，机器人');
   await page.press('#chat-input', 'Enter');
   await page.locator('#chat .msg.robot').first().waitFor();
   await page.fill('#chat-input', 'hello');
   await page.press('#chat-input', 'Enter');
   await page.locator('#chat .msg.robot .bubble', { hasText: 'said: hello' }).waitFor();
-  // An approval: the applicant is told, the approver (this chat's user) gets a card and approves it.
-  await page.click('#approval-start');
+  // An expense claim over 500: the approval example sends the approver (this chat's user) a card, who approves it.
+  await page.fill('#wf-amount', '2000');
+  await page.fill('#wf-reason', '客户拜访');
+  await page.click('#wf-submit');
   const card = page.locator('#cards .card').first();
   await card.locator('button[data-action="agree"]').click();
   await card.locator('.status', { hasText: '已同意' }).waitFor();

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
+import { SIM_DEFAULT_APPROVER } from '../../src/simulator';
 import { PLAYGROUND_APP_ID } from '../../src/tools/playground-flows';
 import {
   closeEditDialog,
@@ -149,27 +150,32 @@ describe('the playground (npm start) in a real browser', function () {
     await closeEditDialog(page);
   });
 
-  it('runs the approval example from the simulator page: the event, a card for the approver, a click that updates it', async () => {
+  it("runs the approval example from the simulator page: a large claim, the manager's card, 同意, the approval ends approved, the applicant is told", async () => {
     const sim = await fx.browser.newPage({ viewport: { width: 1360, height: 860 } });
     await sim.goto(`${fx.simulatorUrl}/`);
     await sim.locator('#status.on').waitFor();
-    const title = await sim.inputValue('#approval-title');
-    const applicant = await sim.inputValue('#approval-applicant');
-    await sim.click('#approval-start');
-    // The applicant is told, the approver (the chat's user, manager4711 in the example) gets a card.
-    await sim.locator('#log .log-entry', { hasText: `robot to users ${applicant}: 已提交「${title}」，等待审批。` }).waitFor();
-    const card = sim.locator('#cards .card').first();
-    await card.locator('.card-title', { hasText: title }).waitFor();
-    assert.equal(await card.locator('dd.status').textContent(), '待审批');
-    await sim.locator('#chat .bubble.cardref', { hasText: title }).waitFor();
+    const applicant = `claimant${Date.now().toString(36)}`;
+    await sim.fill('#wf-originator', applicant);
+    await sim.fill('#wf-amount', '2000');
+    await sim.fill('#wf-reason', '年会场地');
+    await sim.click('#wf-submit');
+    const instance = sim.locator('#wf-instances .card', { hasText: '金额: 2000 · 事由: 年会场地' });
+    await instance.locator(`text=${SIM_DEFAULT_APPROVER} · RUNNING`).waitFor();
 
-    await card.locator('button[data-action="refuse"]').click();
-    // The click is answered at once (DingTalk's 2 s), the final state comes with the card update after the slow work.
-    await sim.locator('#log .log-entry', { hasText: 'card click' }).locator('.ok', { hasText: '处理中' }).waitFor();
-    await card.locator('dd.status', { hasText: '已拒绝' }).waitFor();
+    // The flow read the form (2000 is not under 500) and sent the approver a card with the amount and the reason.
+    const card = sim.locator('#cards .card', { hasText: '年会场地' });
+    await card.locator('dd.status', { hasText: '待审批' }).waitFor();
+    assert.match((await card.textContent()) ?? '', /2000/);
+    await card.locator('button[data-action="agree"]').click();
+    await sim.locator('#log .log-entry', { hasText: 'card click' }).locator('.ok', { hasText: '处理中' }).first().waitFor();
+    await card.locator('dd.status', { hasText: '已同意' }).waitFor();
+    await instance.locator('text=COMPLETED · agree').waitFor();
+    await instance.locator('text=EXECUTE_TASK_NORMAL AGREE').waitFor();
 
-    await sim.click('#approval-refuse');
-    await sim.locator('#log .log-entry', { hasText: `robot to users ${applicant}: 「${title}」未通过。` }).waitFor();
+    // The applicant's chat with the robot shows the result.
+    await sim.fill('#staff', applicant);
+    await sim.locator('#staff').dispatchEvent('change');
+    await sim.locator('#chat .bubble', { hasText: '已通过' }).waitFor();
     await sim.close();
   });
 

@@ -18,6 +18,7 @@ const SOURCES: Record<ActionNodeType, string[]> = {
   'dingtalk-card': ['nodes/dingtalk-card.ts'],
   'dingtalk-file': ['nodes/dingtalk-file.ts'],
   'dingtalk-api': ['nodes/dingtalk-api.ts'],
+  'dingtalk-approval': ['nodes/dingtalk-approval.ts'],
 };
 const COMMON = 'nodes/shared/action-runner.ts';
 

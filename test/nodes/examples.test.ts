@@ -9,9 +9,9 @@ import { randomBytes } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { inflateSync } from 'node:zlib';
 import { dirname, join } from 'node:path';
-import type { SentRecord } from '../../src/simulator';
+import { SIM_DEFAULT_APPROVER, type SentRecord } from '../../src/simulator';
 import { pictureFile, textFile } from '../../src/simulator/fixtures';
-import { ACTION_MODULES, ALL_MODULES, FAST_TIMINGS, Inbox, ackData, exampleFlow, helper, useNodeRedWithSimulator } from './support';
+import { ACTION_MODULES, ALL_MODULES, FAST_TIMINGS, Inbox, exampleFlow, helper, useNodeRedWithSimulator } from './support';
 import { requireFromRuntime } from './runtime';
 
 const CORE = '@node-red/nodes/core';
@@ -371,78 +371,80 @@ describe('example flows (actions and round trips)', function () {
   });
 
   describe('approval-automation.json', function () {
-    function ackStatus(ack: { ack: unknown }): string {
-      return String(ackData(ack.ack)['status']);
+    const claim = (amount: string, originator: string) => env.sim.startApproval({ originator, form: { 金额: amount, 事由: '客户拜访' } });
+    const toUser = (userId: string) => (s: SentRecord) => s.kind === 'oto' && s.userIds?.[0] === userId;
+
+    /** Submits a claim of 500 or more and waits for the approver's card. */
+    async function bigClaim(amount: string, applicant: string) {
+      const instance = claim(amount, applicant);
+      const outTrackId = `approval-${instance.processInstanceId}`;
+      await env.sim.waitForSent((s) => s.kind === 'card' && s.action === 'createAndDeliver' && s.outTrackId === outTrackId);
+      return { instance, outTrackId };
     }
 
-    it('start: texts the applicant and sends the approver a card; a click on 同意 marks the card approved', async () => {
+    it('a claim under 500 is approved by the flow as the approver, and the applicant is told once', async () => {
       await deploy('approval-automation.json', { stream: true });
-      const start = env.sim.event('bpms_instance_change', { processInstanceId: 'proc-1', type: 'start', title: '请假', staffId: 'applicant1' });
-      assert.equal(ackStatus(await start.acked), 'SUCCESS');
-      const text = await env.sim.waitForSent((s) => s.kind === 'oto');
-      assert.deepEqual(text.userIds, ['applicant1']);
-      assert.equal(sentText(text), '已提交「请假」，等待审批。');
-      await env.sim.waitForSent((s) => s.kind === 'card' && s.action === 'createAndDeliver');
-      const card = env.sim.card('approval-proc-1')!;
-      assert.deepEqual(card.cardParamMap, { title: '请假', applicant: 'applicant1', status: '待审批' });
+      const small = claim('300', 'applicant1');
+      const told = await env.sim.waitForSent(toUser('applicant1'));
+      assert.equal(sentText(told), '您的报销（300 元）已自动通过。');
+      assert.deepEqual([small.status, small.result], ['COMPLETED', 'agree']);
+      const executed = small.records.find((r) => r.type === 'EXECUTE_TASK_NORMAL');
+      assert.equal(executed?.userId, SIM_DEFAULT_APPROVER, 'the approver is the actioner');
+      assert.equal(executed?.remark, 'auto-approved under 500');
+      assert.equal(env.sim.sent.filter((s) => s.kind === 'card').length, 0, 'no card for a small claim');
+
+      // A later claim's card comes after the first claim's finish event went through the flow.
+      await bigClaim('2000', 'applicant2');
+      assert.equal(env.sim.sent.filter(toUser('applicant1')).length, 1, 'the finish event did not tell the applicant again');
+    });
+
+    it('a claim of 2000: the approver gets a card, 同意 approves the task in DingTalk, the card and the applicant are told', async () => {
+      await deploy('approval-automation.json', { stream: true });
+      const { instance, outTrackId } = await bigClaim('2000', 'applicant3');
+      const card = env.sim.card(outTrackId)!;
+      assert.deepEqual(card.cardParamMap, { title: instance.title, applicant: 'applicant3', amount: '2000', reason: '客户拜访', status: '待审批' });
       assert.equal(card.callbackType, 'STREAM');
       assert.ok(
-        card.deliveries.some((d) => d.spaceType === 'IM_ROBOT' && d.spaceId === 'manager4711'),
-        `delivered to the approver: ${JSON.stringify(card.deliveries)}`,
+        card.deliveries.some((d) => d.spaceType === 'IM_ROBOT' && d.spaceId === SIM_DEFAULT_APPROVER),
+        'delivered to the approver',
       );
+      assert.equal(instance.status, 'RUNNING', 'not approved before the click');
 
-      const click = env.sim.cardCallback({ outTrackId: 'approval-proc-1', userId: 'manager4711', params: { action: 'agree' } });
-      const ack = await click.acked;
+      const ack = await env.sim.cardCallback({ outTrackId, userId: SIM_DEFAULT_APPROVER, params: { action: 'agree' } }).acked;
       assert.equal(ack.timedOut, undefined, "answered within DingTalk's 2 s");
-      assert.deepEqual(env.sim.card('approval-proc-1')!.cardParamMap, {
-        title: '请假',
-        applicant: 'applicant1',
-        status: '处理中…',
-        decidedBy: 'manager4711',
-      });
-      // The slow part updates the card afterwards, as DingTalk's card docs advise.
-      await env.sim.waitForSent((s) => s.kind === 'card' && s.action === 'update' && s.outTrackId === 'approval-proc-1');
-      assert.deepEqual(env.sim.card('approval-proc-1')!.cardParamMap, {
-        title: '请假',
-        applicant: 'applicant1',
-        status: '已同意',
-        decidedBy: 'manager4711',
-      });
+      const told = await env.sim.waitForSent(toUser('applicant3'));
+      assert.equal(sentText(told), `「${instance.title}」已通过。`);
+      assert.deepEqual([instance.status, instance.result], ['COMPLETED', 'agree']);
+      const executed = instance.records.find((r) => r.type === 'EXECUTE_TASK_NORMAL');
+      assert.deepEqual([executed?.userId, executed?.remark], [SIM_DEFAULT_APPROVER, '在卡片上同意']);
+      await env.sim.waitFor(() => env.sim.card(outTrackId)!.cardParamMap['status'] === '已同意', 5000, 'the card updated');
+      assert.equal(env.sim.card(outTrackId)!.cardParamMap['decidedBy'], SIM_DEFAULT_APPROVER);
     });
 
-    it('a click on 拒绝 marks the card rejected; an unknown button leaves it as it is', async () => {
+    it('拒绝 on the card refuses the task: the approval ends refused, the card says so, the applicant is told', async () => {
       await deploy('approval-automation.json', { stream: true });
-      env.sim.event('bpms_instance_change', { processInstanceId: 'proc-2', type: 'start', title: '报销', staffId: 'applicant2' });
-      await env.sim.waitForSent((s) => s.kind === 'card' && s.outTrackId === 'approval-proc-2');
-      await env.sim.cardCallback({ outTrackId: 'approval-proc-2', userId: 'manager4711', params: { action: 'maybe' } }).acked;
-      assert.equal(env.sim.card('approval-proc-2')!.cardParamMap['status'], '待审批');
-      await env.sim.cardCallback({ outTrackId: 'approval-proc-2', userId: 'manager4711', params: { action: 'refuse' } }).acked;
-      await env.sim.waitForSent((s) => s.kind === 'card' && s.action === 'update' && s.outTrackId === 'approval-proc-2');
-      assert.deepEqual(env.sim.card('approval-proc-2')!.cardParamMap, {
-        title: '报销',
-        applicant: 'applicant2',
-        status: '已拒绝',
-        decidedBy: 'manager4711',
-      });
+      const { instance, outTrackId } = await bigClaim('800', 'applicant4');
+      await env.sim.cardCallback({ outTrackId, userId: SIM_DEFAULT_APPROVER, params: { action: 'refuse' } }).acked;
+      const told = await env.sim.waitForSent(toUser('applicant4'));
+      assert.equal(sentText(told), `「${instance.title}」未通过。`);
+      assert.deepEqual([instance.status, instance.result], ['COMPLETED', 'refuse']);
+      await env.sim.waitFor(() => env.sim.card(outTrackId)!.cardParamMap['status'] === '已拒绝', 5000, 'the card updated');
     });
 
-    it('finish: tells the applicant the result (agree and refuse)', async () => {
+    it('a click by someone without the pending task changes nothing in DingTalk and puts the reason on the card', async () => {
       await deploy('approval-automation.json', { stream: true });
-      const agreed = env.sim.event('bpms_instance_change', {
-        processInstanceId: 'proc-3',
-        type: 'finish',
-        result: 'agree',
-        title: '请假',
-        staffId: 'applicant3',
-      });
-      assert.equal(ackStatus(await agreed.acked), 'SUCCESS');
-      const first = await env.sim.waitForSent((s) => s.kind === 'oto');
-      assert.deepEqual(first.userIds, ['applicant3']);
-      assert.equal(sentText(first), '「请假」已通过。');
-      env.sim.event('bpms_instance_change', { processInstanceId: 'proc-4', type: 'finish', result: 'refuse', title: '出差', staffId: 'applicant4' });
-      const second = await env.sim.waitForSent((s) => s.kind === 'oto' && s.userIds?.[0] === 'applicant4');
-      assert.equal(sentText(second), '「出差」未通过。');
-      assert.equal(env.sim.sent.filter((s) => s.kind === 'card').length, 0, 'no card on finish');
+      const { instance, outTrackId } = await bigClaim('1200', 'applicant5');
+      await env.sim.cardCallback({ outTrackId, userId: 'user999', params: { action: 'agree' } }).acked;
+      const status = await env.sim.waitFor(
+        () => {
+          const s = String(env.sim.card(outTrackId)!.cardParamMap['status']);
+          return s.startsWith('未能处理') ? s : undefined;
+        },
+        5000,
+        'the reason on the card',
+      );
+      assert.match(status, /user999/);
+      assert.equal(instance.status, 'RUNNING');
     });
   });
 });

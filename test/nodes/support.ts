@@ -62,6 +62,7 @@ export const ACTION_MODULES: unknown[] = [
   require('../../nodes/dingtalk-card'),
   require('../../nodes/dingtalk-file'),
   require('../../nodes/dingtalk-api'),
+  require('../../nodes/dingtalk-approval'),
 ];
 
 export interface NodeRedSimulatorOptions {

@@ -18,6 +18,7 @@ const sendNode: unknown = require('../../nodes/dingtalk-send');
 const cardNode: unknown = require('../../nodes/dingtalk-card');
 const fileNode: unknown = require('../../nodes/dingtalk-file');
 const apiNode: unknown = require('../../nodes/dingtalk-api');
+const approvalNode: unknown = require('../../nodes/dingtalk-approval');
 const cardResponseNode: unknown = require('../../nodes/dingtalk-card-response');
 
 const DEPTH = 20_000;
@@ -139,6 +140,24 @@ const CASES: Case[] = [
       { path: '/v1.0/todo/users/{unionId}/tasks', params: v(), query: v(), payload: { subject: 'x' } },
     ],
     good: () => ({ payload: { userid: 'user001' } }),
+  },
+  {
+    node: 'dingtalk-approval',
+    module: approvalNode,
+    config: { type: 'dingtalk-approval', operation: 'msg' },
+    msgs: (v) => [
+      { operation: v(), processInstanceId: 'p1' },
+      { operation: 'get', processInstanceId: v(), payload: v() },
+      { operation: 'approve', processInstanceId: 'p1', actionerUserId: v(), taskId: v(), remark: v() },
+      { operation: 'start', processCode: v(), originatorUserId: 'u1', deptId: v(), approvers: v(), payload: { 金额: '1' } },
+      { operation: 'start', processCode: 'PROC-1', originatorUserId: 'u1', deptId: -1, payload: v() },
+      { operation: 'start', processCode: 'PROC-1', originatorUserId: 'u1', deptId: -1, payload: { 金额: v() } },
+      { operation: 'terminate', processInstanceId: 'p1', operatingUserId: v(), remark: v() },
+    ],
+    good: (sim) => ({
+      operation: 'get',
+      processInstanceId: sim.startApproval({ originator: 'u1', form: { 金额: '1', 事由: 'x' } }).processInstanceId,
+    }),
   },
   {
     node: 'dingtalk-card-response',
