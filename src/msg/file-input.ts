@@ -1,6 +1,6 @@
 import { safeFileName } from './file-name';
 import { isDownloadable, partDownloadCode, richTextParts } from './message-parts';
-import { MsgInputError, checkBytes, checkPlain, describeValue, isNonEmptyString } from './input-error';
+import { MsgInputError, checkBytes, checkPlain, describeValue, isNonEmptyString, sizeError } from './input-error';
 import { INPUT_LIMITS } from './limits';
 import { truncate } from '../util/text';
 
@@ -111,6 +111,15 @@ export function fileRequests(msg: Record<string, unknown>, appRobotCode: string)
         'missingDownloadCode',
         'msg.dingtalk.content.richText',
         'No download code: this rich-text message has no picture (only text). Filter such messages out before this node (e.g. a switch on msg.dingtalk.parts), or set msg.downloadCode.',
+      );
+    }
+    if (files.length > INPUT_LIMITS.filesPerMessage) {
+      throw sizeError(
+        'msg.dingtalk.content.richText',
+        files.length,
+        INPUT_LIMITS.filesPerMessage,
+        'items',
+        'A DingTalk message holds a few pictures; set msg.downloadCode to download one of them.',
       );
     }
     const several = files.length > 1;

@@ -79,6 +79,15 @@ describe('message parts (no runtime)', () => {
     assert.deepEqual([chosen.requests.length, chosen.requests[0]!.downloadCode, chosen.sequence], [1, 'mine', undefined]);
   });
 
+  it('refuses a msg asking for more than 50 files before downloading any', () => {
+    const richText = Array.from({ length: 51 }, (_, i) => ({ type: 'picture', downloadCode: `c${i}` }));
+    assert.throws(
+      () => fileRequests({ dingtalk: message('richText', { richText }) }, 'r'),
+      /msg\.dingtalk\.content\.richText has too many entries: 51, the limit is 50/,
+    );
+    assert.equal(fileRequests({ dingtalk: message('richText', { richText: richText.slice(1) }) }, 'r').requests.length, 50);
+  });
+
   it('uses videoType as the extension only when it is a plain word', () => {
     const base = { downloadCode: 'c', robotCode: 'r', msgId: 'msgV' };
     assert.equal(outputFileName({ ...base, videoType: 'MOV' }, 'application/octet-stream'), 'msgV.mov');
