@@ -75,6 +75,12 @@ export function fileRequest(msg: Record<string, unknown>, appRobotCode: string):
       'No download code: connect this node after dingtalk-robot-in (a file, picture, audio or video message) or set msg.downloadCode.',
     );
   }
+  return requestFor(found, dingtalk, appRobotCode);
+}
+
+/** The request for one code found at `found.property` (named in errors), with the robot and name from msg.dingtalk. */
+function requestFor(found: { property: string; value: string }, dingtalk: Record<string, unknown> | undefined, appRobotCode: string): FileRequest {
+  const content = objectAt(dingtalk, 'content');
   const code = found.value;
   checkBytes(
     code.trim(),
@@ -124,7 +130,11 @@ export function fileRequests(msg: Record<string, unknown>, appRobotCode: string)
     }
     const several = files.length > 1;
     const requests = files.map((part, i) => {
-      const one = fileRequest({ downloadCode: partDownloadCode(part), dingtalk }, appRobotCode);
+      const one = requestFor(
+        { property: `msg.dingtalk.content.richText (picture ${i + 1})`, value: partDownloadCode(part)! },
+        dingtalk,
+        appRobotCode,
+      );
       return several ? { ...one, partNumber: i + 1 } : one;
     });
     return { requests, sequence: { types: files.map((part) => part.type), count: files.length } };
