@@ -26,7 +26,11 @@ export interface ActionResult {
   noOutput?: boolean;
 }
 
-export type Action = (msg: NodeMessageInFlow, app: DingTalkAppNode) => Promise<ActionResult | void>;
+/**
+ * `send` is for an action that turns one msg into several (dingtalk-file: one per file of a message); it then
+ * returns `noOutput`. done() still comes once, after the action.
+ */
+export type Action = (msg: NodeMessageInFlow, app: DingTalkAppNode, send: (out: NodeMessageInFlow) => void) => Promise<ActionResult | void>;
 
 /**
  * One action node's runtime: joins the app once (red ring when there is none; registered with no Stream needs, so
@@ -82,7 +86,7 @@ export class ActionRunner {
     }
     this.status(busyStatus(this.t('status.sending', 'sending')));
     try {
-      const result = (await action(msg, app)) ?? {};
+      const result = (await action(msg, app, (out) => send(out))) ?? {};
       this.status(result.status ?? doneStatus(this.t('status.sent', 'sent')));
       if (!result.noOutput) send(msg);
       done();

@@ -1,5 +1,6 @@
 import { safeFileName } from './file-name';
-import { MsgInputError, checkBytes, checkPlain, describeValue, isNonEmptyString } from './input-error';
+import { isDownloadable, partDownloadCode, richTextParts } from './message-parts';
+import { MsgInputError, checkBytes, checkPlain, describeValue, isNonEmptyString, sizeError } from './input-error';
 import { INPUT_LIMITS } from './limits';
 import { truncate } from '../util/text';
 
@@ -10,6 +11,20 @@ export interface FileRequest {
   fileName?: string;
   /** msgId of the message, used to name files that came without a name. */
   msgId?: string;
+  /** A video's `videoType` (e.g. `mp4`): the extension when the download's content type says nothing. */
+  videoType?: string;
+  /** Which part of the message this is (1-based) when it has several files: keeps their names apart. */
+  partNumber?: number;
+}
+
+/** The downloads one msg asks for: one, or every file of a message, in order. */
+export interface FileRequests {
+  requests: FileRequest[];
+  /**
+   * The part each request is, and `count` the message's downloadable parts, when they come from the message's parts
+   * (msg.parts is then set on each output, as a split node does); absent for an explicit msg.downloadCode.
+   */
+  sequence?: { types: string[]; count: number };
 }
 
 function objectAt(value: unknown, key: string): Record<string, unknown> | undefined {
@@ -60,6 +75,12 @@ export function fileRequest(msg: Record<string, unknown>, appRobotCode: string):
       'No download code: connect this node after dingtalk-robot-in (a file, picture, audio or video message) or set msg.downloadCode.',
     );
   }
+  return requestFor(found, dingtalk, appRobotCode);
+}
+
+/** The request for one code found at `found.property` (named in errors), with the robot and name from msg.dingtalk. */
+function requestFor(found: { property: string; value: string }, dingtalk: Record<string, unknown> | undefined, appRobotCode: string): FileRequest {
+  const content = objectAt(dingtalk, 'content');
   const code = found.value;
   checkBytes(
     code.trim(),
@@ -78,6 +99,52 @@ export function fileRequest(msg: Record<string, unknown>, appRobotCode: string):
   const fileName = named?.value;
   const msgId = isNonEmptyString(dingtalk?.['msgId']) ? dingtalk['msgId'] : undefined;
   return { downloadCode: code.trim(), robotCode, ...(fileName ? { fileName } : {}), ...(msgId ? { msgId } : {}) };
+}
+
+/**
+ * Every file a msg asks for. An explicit msg.downloadCode is one file, as before. Otherwise the message's own parts
+ * are read from the raw message (msg.dingtalk.content), not from msg.payload, which a flow may have replaced: a
+ * richText gives each of its pictures in order, a picture, audio, video or file message its one file.
+ */
+export function fileRequests(msg: Record<string, unknown>, appRobotCode: string): FileRequests {
+  const explicit = msg['downloadCode'];
+  const dingtalk = objectAt(msg, 'dingtalk');
+  const entries = richTextParts(objectAt(dingtalk, 'content'));
+  if ((explicit === undefined || explicit === null || explicit === '') && entries) {
+    const files = entries.filter(isDownloadable);
+    if (files.length === 0) {
+      throw new MsgInputError(
+        'missingDownloadCode',
+        'msg.dingtalk.content.richText',
+        'No download code: this rich-text message has no picture (only text). Filter such messages out before this node (e.g. a switch on msg.dingtalk.parts), or set msg.downloadCode.',
+      );
+    }
+    if (files.length > INPUT_LIMITS.filesPerMessage) {
+      throw sizeError(
+        'msg.dingtalk.content.richText',
+        files.length,
+        INPUT_LIMITS.filesPerMessage,
+        'items',
+        'A DingTalk message holds a few pictures; set msg.downloadCode to download one of them.',
+      );
+    }
+    const several = files.length > 1;
+    const requests = files.map((part, i) => {
+      const one = requestFor(
+        { property: `msg.dingtalk.content.richText (picture ${i + 1})`, value: partDownloadCode(part)! },
+        dingtalk,
+        appRobotCode,
+      );
+      return several ? { ...one, partNumber: i + 1 } : one;
+    });
+    return { requests, sequence: { types: files.map((part) => part.type), count: files.length } };
+  }
+  const one = fileRequest(msg, appRobotCode);
+  if (explicit !== undefined && explicit !== null && explicit !== '') return { requests: [one] };
+  const content = objectAt(dingtalk, 'content');
+  const type = typeof dingtalk?.['msgtype'] === 'string' ? dingtalk['msgtype'] : 'file';
+  const videoType = isNonEmptyString(content?.['videoType']) ? content['videoType'] : undefined;
+  return { requests: [videoType ? { ...one, videoType } : one], sequence: { types: [type], count: 1 } };
 }
 
 const EXTENSIONS: Record<string, string> = {
@@ -116,7 +183,10 @@ export function extensionFor(mimetype: string): string {
 export function outputFileName(req: FileRequest, mimetype: string): string {
   if (req.fileName) return safeFileName(req.fileName);
   const stem = (req.msgId ?? req.downloadCode).replace(/[^A-Za-z0-9_-]/g, '').slice(0, 48) || 'file';
-  return `${stem}.${extensionFor(mimetype)}`;
+  let extension = extensionFor(mimetype);
+  // DingTalk's videoType is a bare extension (`mp4`); anything else in it is ignored rather than put in a file name.
+  if (extension === 'bin' && req.videoType && /^[A-Za-z0-9]{1,8}$/.test(req.videoType)) extension = req.videoType.toLowerCase();
+  return `${stem}${req.partNumber ? `-${req.partNumber}` : ''}.${extension}`;
 }
 
 const MIB = 1024 * 1024;

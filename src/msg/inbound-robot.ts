@@ -1,6 +1,7 @@
 import type { RobotMessage } from '../stream/frames';
 import type { Push } from '../stream/types';
 import { describeThrown } from '../util/thrown';
+import { messageParts, type MessagePart } from './message-parts';
 
 /**
  * Robot message -> Node-RED msg, and the robot-in node's filters. No Node-RED here so the shape is tested directly.
@@ -55,30 +56,53 @@ export function messageText(message: RobotMessage): string | undefined {
 
 /** The first downloadCode of a file/picture/audio/video message or of a richText's first picture. */
 export function downloadCodeOf(message: RobotMessage): string | undefined {
-  const content = message.content as Record<string, unknown> | undefined;
-  if (!content) return undefined;
-  if (typeof content['downloadCode'] === 'string') return content['downloadCode'];
-  if (Array.isArray(content['richText'])) {
-    for (const part of content['richText'] as unknown[]) {
-      const code = part && typeof part === 'object' ? (part as Record<string, unknown>)['downloadCode'] : undefined;
-      if (typeof code === 'string') return code;
-    }
+  for (const part of messageParts(message)) {
+    if (typeof part.downloadCode === 'string') return part.downloadCode;
   }
   return undefined;
 }
 
+/** What a media message says about its one file, flattened onto msg.dingtalk beside its downloadCode. */
+const MEDIA_FIELDS = ['fileName', 'duration', 'videoType', 'recognition'] as const;
+
+export type RobotInDingtalk = RobotMessage & {
+  messageId: string;
+  downloadCode?: string;
+  fileName?: string;
+  duration?: number | string;
+  videoType?: string;
+  /** Audio: DingTalk's speech-to-text of the voice note. */
+  recognition?: string;
+  /** Every part of the message in order; what dingtalk-file downloads. Absent for text messages. */
+  parts?: MessagePart[];
+};
+
+/** richText's msg.payload: the content as DingTalk sent it (`richText`, as before) plus its text and parts. */
+export type RichTextPayload = Record<string, unknown> & { text: string; parts: MessagePart[] };
+
 export type RobotInMsg = {
   topic: string;
   payload: unknown;
-  dingtalk: RobotMessage & { messageId: string; downloadCode?: string };
+  dingtalk: RobotInDingtalk;
 };
 
 export function robotMessageToMsg(push: Push<RobotMessage>, text: string | undefined): RobotInMsg {
   const message = push.data;
   const downloadCode = downloadCodeOf(message);
-  const dingtalk: RobotInMsg['dingtalk'] = { ...message, messageId: push.headers.messageId };
+  const dingtalk: RobotInDingtalk = { ...message, messageId: push.headers.messageId };
   if (downloadCode !== undefined) dingtalk.downloadCode = downloadCode;
-  const payload = message.msgtype === 'text' ? (text ?? '') : (message.content ?? {});
+  if (message.msgtype === 'text') return { topic: message.conversationId, payload: text ?? '', dingtalk };
+  const parts = messageParts(message);
+  dingtalk.parts = parts;
+  const content = (message.content ?? {}) as Record<string, unknown>;
+  if (message.msgtype !== 'richText') {
+    for (const field of MEDIA_FIELDS) {
+      const value = content[field];
+      if (typeof value === 'string' || typeof value === 'number') Object.assign(dingtalk, { [field]: value });
+    }
+    return { topic: message.conversationId, payload: content, dingtalk };
+  }
+  const payload: RichTextPayload = { ...content, text: text ?? '', parts };
   return { topic: message.conversationId, payload, dingtalk };
 }
 

@@ -67,6 +67,11 @@ export const INPUT_LIMITS = {
   streamTextChars: 100_000,
   /** A downloadCode, UTF-8 (real ones are a few hundred bytes). Ours: no documented limit. */
   downloadCodeBytes: 4 * 1024,
+  /**
+   * Files dingtalk-file downloads for one msg (the pictures of one richText). Ours: DingTalk documents no maximum
+   * of pictures per message (docs/protocol.md §6.5-h); a msg built by a flow must not start thousands of downloads.
+   */
+  filesPerMessage: 50,
 } as const;
 
 export type InputLimit = keyof typeof INPUT_LIMITS;

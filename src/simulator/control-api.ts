@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { dingError, ok, type Router, type SimReply } from './http-kit';
 import { registerPlaygroundApi } from './playground-api';
+import { registerUserMedia } from './user-media';
 import { describeIssue } from './schemas';
 import type { DingTalkSimulator } from './index';
 import type { RecordedRequest } from './types';
@@ -183,4 +184,5 @@ export function registerControlApi(router: Router, sim: DingTalkSimulator): void
   });
   router.add('GET', '/', () => ({ status: 200, raw: playgroundPage(), headers: { 'Content-Type': 'text/html; charset=utf-8' } }));
   registerPlaygroundApi(router, sim);
+  registerUserMedia(router, sim);
 }

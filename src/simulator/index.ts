@@ -6,6 +6,7 @@ import { CardStore, type CardState } from './cards';
 import { registerControlApi } from './control-api';
 import { FaultPlan } from './faults';
 import { FileStore } from './file-store';
+import type { FixtureFile } from './fixtures';
 import { gatewayRoute } from './gateway';
 import { Router } from './http-kit';
 import { hex, lwcpId, uuid } from './ids';
@@ -49,6 +50,7 @@ export type { CardState, CardStream, CardDelivery } from './cards';
 export type { RobotMessageOptions, EventOptions, CardCallbackOptions, RobotMsgType } from './messages';
 export { makePng } from './fixtures';
 export type { StoredMedia } from './media';
+export type { FixtureFile } from './fixtures';
 export { SIM_DEFAULT_APPROVER, SIM_EXPENSE_PROCESS_CODE, WorkflowEngine } from './workflow';
 export type { ApprovalInstance, ApprovalTemplate, ApproverNode, TemplateField } from './workflow';
 export type { SimStartApproval } from './workflow-routes';
@@ -230,6 +232,14 @@ export class DingTalkSimulator extends EventEmitter<SimulatorEvents> {
     const app = clientId ? this.options.apps.find((a) => a.clientId === clientId) : this.options.apps[0];
     if (!app) throw new Error(`DingTalkSimulator: no app with clientId ${clientId}; add it to the apps option`);
     return app;
+  }
+
+  /**
+   * Serves `file` under a new downloadCode of the app's robot, for a hand-made robot message (e.g. a payload captured
+   * from DingTalk with its codes replaced, pushed with `callback`).
+   */
+  registerFile(file: FixtureFile, clientId?: string): string {
+    return this.files.add(this.app(clientId).robotCode, file);
   }
 
   /** Pushes a robot message (topic /v1.0/im/bot/messages/get) to one subscribed connection of the app. */

@@ -13,6 +13,11 @@ export interface KnownRobotMessageOptions {
   content?: Record<string, unknown>;
   /** The bytes behind the generated downloadCode. */
   file?: FixtureFile;
+  /**
+   * richText only: its entries in order, a string for a text entry and a file for a picture, e.g.
+   * `['look', pngA, 'and', pngB]`. Default: the `text` (or 看这张图) and one picture.
+   */
+  parts?: Array<string | FixtureFile>;
   conversationType?: '1' | '2';
   conversationId?: string;
   conversationTitle?: string;
@@ -33,6 +38,7 @@ const KNOWN_KEYS = new Set([
   'msgtype',
   'content',
   'file',
+  'parts',
   'conversationType',
   'conversationId',
   'conversationTitle',
@@ -71,24 +77,31 @@ function defaultFile(msgtype: RobotMsgType): FixtureFile {
   }
 }
 
+/** A richText picture entry as DingTalk sends it: both codes, each accepted by the download API (§5-a). */
+function picturePart(file: FixtureFile, ctx: RobotMessageContext): Record<string, unknown> {
+  return { pictureDownloadCode: ctx.addFile(file), downloadCode: ctx.addFile(file), type: 'picture' };
+}
+
 function contentFor(msgtype: RobotMsgType, opts: RobotMessageOptions, ctx: RobotMessageContext): Record<string, unknown> | undefined {
   if (msgtype === 'text') return undefined;
   if (opts.content) return opts.content;
+  if (msgtype === 'richText') {
+    const parts = opts.parts ?? [opts.text ?? '看这张图', opts.file ?? pictureFile()];
+    return { richText: parts.map((part) => (typeof part === 'string' ? { text: part } : picturePart(part, ctx))) };
+  }
   const file = opts.file ?? defaultFile(msgtype);
   const downloadCode = ctx.addFile(file);
+  // Field sets and value types as in DingTalk's captured examples (developerpedia docs/learn/bot/message.md) and its
+  // receive-message page; test/fixtures/dingtalk/robot-*.json hold them as published.
   switch (msgtype) {
     case 'picture':
-      return { downloadCode };
+      return { pictureDownloadCode: ctx.addFile(file), downloadCode };
     case 'audio':
-      return { downloadCode, duration: 3200, recognition: opts.text ?? '你好' };
+      return { duration: 4000, downloadCode, recognition: opts.text ?? '你好' };
     case 'video':
-      return { downloadCode, duration: 5, videoType: 'mp4' };
+      return { duration: '5', videoType: 'mp4', downloadCode };
     case 'file':
-      return { downloadCode, fileName: file.fileName };
-    case 'richText':
-      return {
-        richText: [{ text: opts.text ?? '看这张图' }, { type: 'picture', downloadCode, pictureDownloadCode: downloadCode }],
-      };
+      return { spaceId: '22345678573', fileName: file.fileName, downloadCode, fileId: '117345678848' };
   }
 }
 
