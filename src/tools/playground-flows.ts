@@ -14,6 +14,7 @@ import { join } from 'node:path';
 export const PLAYGROUND_EXAMPLES: ReadonlyArray<{ file: string; label: string }> = [
   { file: 'echo-robot.json', label: 'Echo robot' },
   { file: 'approval-automation.json', label: 'Approval automation' },
+  { file: 'ai-assistant-action.json', label: 'AI assistant action' },
 ];
 export const PLAYGROUND_APP_ID = 'playground-dingtalk-app';
 const APP_ID = PLAYGROUND_APP_ID;

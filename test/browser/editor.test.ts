@@ -121,7 +121,7 @@ describe('the playground (npm start) in a real browser', function () {
     const tabs = await page.locator('#red-ui-workspace-tabs .red-ui-tab-label').allTextContents();
     assert.deepEqual(
       tabs.map((t) => t.trim()),
-      ['Echo robot', 'Approval automation'],
+      ['Echo robot', 'Approval automation', 'AI assistant action'],
     );
     const connected = localeText('en-US', 'dingtalk-stream-app.status.connected') ?? 'connected';
     // The robot-in node's status text, as the editor draws it under the node.
@@ -176,6 +176,22 @@ describe('the playground (npm start) in a real browser', function () {
     await sim.fill('#staff', applicant);
     await sim.locator('#staff').dispatchEvent('change');
     await sim.locator('#chat .bubble', { hasText: '已通过' }).waitFor();
+    await sim.close();
+  });
+
+  it("calls the AI assistant example from the simulator page: the deployed flow's leave balance comes back", async () => {
+    const sim = await fx.browser.newPage({ viewport: { width: 1360, height: 860 } });
+    await sim.goto(`${fx.simulatorUrl}/`);
+    await sim.locator('#status.on').waitFor();
+    // The panel's defaults are the example's action (POST /v1/actions/leave/:userId) for a user its table knows.
+    await sim.click('#ai-call');
+    const answer = sim.locator('#ai-answer .card');
+    await answer.locator('[data-ai-status="200"]').waitFor();
+    assert.deepEqual(JSON.parse((await answer.locator('[data-ai-body]').textContent()) ?? ''), {
+      userId: 'manager4711',
+      leaveType: 'annual',
+      daysLeft: 8,
+    });
     await sim.close();
   });
 

@@ -83,7 +83,7 @@ describe('npm start (the playground)', function () {
     }>;
     assert.deepEqual(
       flows.filter((n) => n.type === 'tab').map((n) => n.label),
-      ['Echo robot', 'Approval automation'],
+      ['Echo robot', 'Approval automation', 'AI assistant action'],
     );
     const apps = flows.filter((n) => n.type === 'dingtalk-stream-app');
     assert.deepEqual(
