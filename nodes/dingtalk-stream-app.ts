@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { OpenApiClient } from '../src/api/http';
 import { OURS } from '../src/contract';
 import { DEFAULT_TIMING, StreamClient } from '../src/stream/client';
-import type { StateChange, StreamClientApi, StreamTiming } from '../src/stream/types';
+import type { ClaimHealth, StateChange, StreamClientApi, StreamTiming } from '../src/stream/types';
+import { RedisClaimStore } from '../src/stream/redis-claims';
+import { redisSetting } from '../src/app-config/redis-setting';
 import { proxyFromEnv } from '../src/util/proxy';
 import { ProxySettingError, proxyUrlOf, type ProxyProblem } from '../src/util/proxy-url';
 import type { Logger } from '../src/util/runtime';
@@ -29,9 +31,11 @@ const USERS_CLOSE_WAIT_MS = 3000;
 
 interface AppConfig extends NodeDef, AppProperties {
   robotCode?: string;
+  /** Optional shared dedupe across Node-RED instances of this app (ADR 0016); its password is a credential. */
+  redisUrl?: string;
 }
 
-type ConfigProblem = 'noCredentials' | 'badApiBase' | 'badProxy';
+type ConfigProblem = 'noCredentials' | 'badApiBase' | 'badProxy' | 'badRedis';
 
 interface ProxyFault {
   problem: ProxyProblem;
@@ -139,12 +143,21 @@ export = function (RED: NodeAPI): void {
     };
     const credentials: AppCredentials = (node.credentials ??= {});
     const settings = appSettings(config, credentials);
+    const redis = redisSetting(config.redisUrl, credentials.redisPassword);
+    const redisPassword = redis?.ok ? redis.password : '';
     const { clientId, clientSecret, apiBase } = settings;
     const badProxy = proxyFault(settings);
     // An explicit proxy wins, else HTTPS_PROXY / NO_PROXY decide (src/util/proxy.ts).
     const proxyParts = settings.proxy?.ok ? settings.proxy.parts : undefined;
     const proxy = proxyParts ? proxyUrlOf(proxyParts) : undefined;
-    const hidden = [clientSecret, proxyParts?.password ?? '', encodeURIComponent(proxyParts?.password ?? '')];
+    const hidden = [
+      clientSecret,
+      proxyParts?.password ?? '',
+      encodeURIComponent(proxyParts?.password ?? ''),
+      redisPassword,
+      encodeURIComponent(redisPassword),
+    ];
+    if (redis?.ok && redis.passwordInUrl) node.warn(t('dingtalk-stream-app.warn.redisPasswordInUrl', { app: nodeLabel(node) }));
     if (settings.proxy?.ok && settings.proxy.userinfoInUrl) {
       // A flow from before the Proxy user / password credentials: it keeps working, and the password joins the
       // credentials in memory so every text built from them (appSecrets) is scrubbed of it too.
@@ -170,6 +183,9 @@ export = function (RED: NodeAPI): void {
     /** Set while close() waits for the last user to deregister. */
     let lastUserGone: (() => void) | undefined;
     let lastState: StateChange | undefined;
+    let claims: RedisClaimStore | undefined;
+    /** The shared dedupe store stopped answering: pushes are deduped on this instance only until it is back. */
+    let claimsDown: ClaimHealth | undefined;
     let flowsStarted = false;
     let closed = false;
     const identity = {
@@ -183,6 +199,7 @@ export = function (RED: NodeAPI): void {
       if (!clientId || !clientSecret) return 'noCredentials';
       if (!isHttpUrl(apiBase)) return 'badApiBase';
       if (badProxy) return 'badProxy';
+      if (redis && !redis.ok) return 'badRedis';
       return undefined;
     };
 
@@ -191,9 +208,12 @@ export = function (RED: NodeAPI): void {
       proxy: badProxy?.shown ?? '',
       reason: badProxy ? t(`dingtalk-stream-app.proxyProblem.${badProxy.problem}`) : '',
       source: badProxy?.variable ? t('dingtalk-stream-app.proxySource.env', { name: badProxy.variable }) : t('dingtalk-stream-app.proxySource.field'),
+      redis: redis?.shown ?? '',
+      redisReason: redis && !redis.ok ? t(`dingtalk-stream-app.redisProblem.${redis.problem}`) : '',
     });
 
     if (badProxy) node.error(t('dingtalk-stream-app.errors.badProxy', problemSubstitutions()));
+    if (redis && !redis.ok) node.error(t('dingtalk-stream-app.errors.badRedis', problemSubstitutions()));
 
     /**
      * Nodes that use the stream show its state; the others (action nodes) get only a configuration problem or
@@ -203,7 +223,10 @@ export = function (RED: NodeAPI): void {
       const problem = configProblem();
       if (problem) return configErrorStatus(t(`dingtalk-stream-app.status.${problem}`, problemSubstitutions()));
       if (!needsStream(needs)) return readyStatus(t);
-      const status = statusForStreamState(stream ? (lastState ?? { state: stream.state }) : { state: 'idle' }, t);
+      const state = stream ? (lastState ?? { state: stream.state }) : { state: 'idle' as const };
+      // Connected but without the shared store: messages flow, yet a re-push landing on another instance may run twice.
+      if (state.state === 'connected' && claimsDown) return { fill: 'yellow', shape: 'dot', text: t('dingtalk-stream-app.status.claimsDown') };
+      const status = statusForStreamState(state, t);
       return status.text ? { ...status, text: scrubSecrets(status.text, hidden) } : status;
     };
 
@@ -222,6 +245,12 @@ export = function (RED: NodeAPI): void {
     // Malformed frames, late answers, handler errors: worth a line in the log, not a status change.
     const onWarning = (error: Error): void => node.warn(error.message);
 
+    // The client logs the change itself (once); the dots say it on every node.
+    const onClaims = (health: ClaimHealth): void => {
+      claimsDown = health.healthy ? undefined : health;
+      fanOut();
+    };
+
     function requireCredentials(): void {
       const problem = configProblem();
       if (problem) throw new Error(t(`dingtalk-stream-app.errors.${problem}`, problemSubstitutions()));
@@ -238,9 +267,15 @@ export = function (RED: NodeAPI): void {
       requireCredentials();
       if (closed) throw new Error(t('dingtalk-stream-app.errors.closed'));
       if (!stream) {
-        stream = new StreamClient({ clientId, clientSecret, apiBase, proxy, ua: USER_AGENT, logger, timing });
+        if (redis?.ok) {
+          // Keys carry the Client ID, so apps sharing one Redis never see each other's pushes.
+          claims = new RedisClaimStore({ url: redis.url, password: redisPassword || undefined, keyPrefix: `dingtalk-stream:${clientId}:`, logger });
+        }
+        stream = new StreamClient({ clientId, clientSecret, apiBase, proxy, ua: USER_AGENT, logger, timing, claims });
         stream.on('state', onState);
         stream.on('warning', onWarning);
+        stream.on('claims', onClaims);
+        claimsDown = undefined;
         lastState = undefined;
         const others = claimClientId(clientId, identity);
         if (others.length > 0) {
@@ -264,8 +299,15 @@ export = function (RED: NodeAPI): void {
       stream = undefined;
       current.off('state', onState);
       current.off('warning', onWarning);
+      current.off('claims', onClaims);
       releaseClientId(clientId, node.id);
-      const closing = withBudget(current.close(), CLOSE_BUDGET_MS);
+      const store = claims;
+      claims = undefined;
+      // The store goes after the client: acks still held may complete or release their claims until then.
+      const closing = withBudget(
+        current.close().then(() => store?.close()),
+        CLOSE_BUDGET_MS,
+      );
       streamClosing = closing;
       return closing;
     }
@@ -338,6 +380,7 @@ export = function (RED: NodeAPI): void {
       clientSecret: { type: 'password' },
       proxyUser: { type: 'text' },
       proxyPassword: { type: 'password' },
+      redisPassword: { type: 'password' },
     },
   });
 
