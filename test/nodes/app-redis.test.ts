@@ -30,7 +30,7 @@ function visible(ids: string[]): string {
 describe('dingtalk-stream-app: Redis for several instances', function () {
   const env = useNodeRedWithSimulator({
     ...FAST_TIMINGS,
-    settings: { dingtalkStreamAppTiming: { ...(FAST_TIMINGS.settings!['dingtalkStreamAppTiming'] as object), claimWaitMs: 100 } },
+    settings: { dingtalkStreamAppTiming: { ...(FAST_TIMINGS.settings!['dingtalkStreamAppTiming'] as object), claimWaitMs: 1_000 } },
   });
   let redis: TestRedis | undefined;
   before(function () {

@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { DingTalkSimulator, SIMULATOR_APP } from '../../src/simulator';
+import { hasRedisServer, TestRedis } from '../support/redis-server';
+import { startNodeRedProcess, type NodeRedProcess } from './node-red-process';
+
+/**
+ * Issue 12: two real Node-RED processes on one DingTalk app (the simulator pushing each delivery to a random
+ * connection, as DingTalk does) sharing a Redis. Every flow reports to a recorder in this process, so "ran once" is
+ * counted where the flow ends, not inferred from acks.
+ */
+
+interface Hit {
+  instance: string;
+  kind: string;
+  id: string;
+}
+
+/** Counts flow runs; `hold` keeps matching requests unanswered, as a flow still running. */
+class Recorder {
+  readonly hits: Hit[] = [];
+  hold: (hit: Hit) => boolean = () => false;
+  private readonly held: ServerResponse[] = [];
+  private server: Server | undefined;
+  port = 0;
+
+  async start(): Promise<void> {
+    this.server = createServer((req: IncomingMessage, res: ServerResponse) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        const [, , instance = '', kind = ''] = (req.url ?? '').split('/');
+        const hit = { instance, kind, id: body };
+        this.hits.push(hit);
+        if (this.hold(hit)) {
+          this.held.push(res);
+          return;
+        }
+        res.end('ok');
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', () => resolve()));
+    const address = this.server.address();
+    this.port = typeof address === 'object' && address ? address.port : 0;
+  }
+
+  /** How often each id ran its flow to the end of `kind`. */
+  runs(kind: string): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const h of this.hits) if (h.kind === kind) out.set(h.id, (out.get(h.id) ?? 0) + 1);
+    return out;
+  }
+
+  async stop(): Promise<void> {
+    for (const res of this.held.splice(0)) res.destroy();
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server?.closeAllConnections();
+  }
+}
+
+async function until(check: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * claimWaitMs is raised from 200 ms: on a starved shared CI machine a claim can take longer than that, and a push that
+ * gives up waiting runs on local dedupe alone, by design (ADR 0016), which is not what these tests count. A stopped
+ * Redis refuses at once, so the fallback is still exercised.
+ */
+const TIMING = { dingtalkStreamAppTiming: { backoffBaseMs: 50, backoffMaxMs: 300, claimLeaseMs: 2_000, claimWaitMs: 1_000 } };
+
+/** One instance's flows: every robot message and event posts its id to the recorder, naming the instance. */
+function flows(sim: DingTalkSimulator, redisUrl: string, instance: string, recorderPort: number): unknown[] {
+  const tab = { id: 'tab1', type: 'tab', label: 'multi' };
+  const report = (id: string, kind: string, idExpr: string, next: string): unknown[] => [
+    { id, z: tab.id, type: 'function', name: '', func: `msg.payload = ${idExpr}; return msg;`, outputs: 1, wires: [[next]] },
+    {
+      id: next,
+      z: tab.id,
+      type: 'http request',
+      name: '',
+      method: 'POST',
+      ret: 'txt',
+      paytoqs: 'ignore',
+      url: `http://127.0.0.1:${recorderPort}/hit/${instance}/${kind}`,
+      tls: '',
+      persist: false,
+      proxy: '',
+      insecureHTTPParser: false,
+      authType: '',
+      senderr: false,
+      headers: [],
+      wires: [[]],
+    },
+  ];
+  return [
+    tab,
+    { id: 'app1', type: 'dingtalk-stream-app', name: 'sim', apiBase: sim.apiBase, robotCode: '', proxy: '', redisUrl },
+    {
+      id: 'r1',
+      z: tab.id,
+      type: 'dingtalk-robot-in',
+      name: '',
+      app: 'app1',
+      chat: 'both',
+      msgtypes: '',
+      keyword: '',
+      keywordMode: 'contains',
+      wires: [['fr']],
+    },
+    ...report('fr', 'robot', 'msg.dingtalk.msgId', 'hr'),
+    // The event is acked once its flow has finished (the http request answered), so a flow cut short is re-pushed.
+    { id: 'e1', z: tab.id, type: 'dingtalk-event-in', name: '', app: 'app1', eventTypes: '', ackPolicy: 'flow', ackTimeout: 30, wires: [['fe']] },
+    ...report('fe', 'event', 'msg.dingtalk.eventId', 'he'),
+  ];
+}
+
+const CREDENTIALS = { app1: { clientId: SIMULATOR_APP.clientId, clientSecret: SIMULATOR_APP.clientSecret } };
+
+describe('several Node-RED instances on one app with a shared Redis (issue 12)', function () {
+  this.timeout(90_000);
+  let sim: DingTalkSimulator;
+  let redis: TestRedis;
+  let recorder: Recorder;
+  const instances: NodeRedProcess[] = [];
+  before(function () {
+    if (!hasRedisServer()) this.skip();
+  });
+  afterEach(async () => {
+    await Promise.all(instances.splice(0).map((p) => p.stop()));
+    await recorder?.stop();
+    await sim?.stop();
+    await redis?.stop();
+  });
+
+  async function setUp(simOptions: ConstructorParameters<typeof DingTalkSimulator>[0]): Promise<void> {
+    redis = await TestRedis.start();
+    recorder = new Recorder();
+    await recorder.start();
+    sim = new DingTalkSimulator({ pingIntervalMs: 60_000, ...simOptions });
+    await sim.start();
+  }
+
+  async function instance(name: string): Promise<NodeRedProcess> {
+    const red = await startNodeRedProcess(flows(sim, redis.url, name, recorder.port), CREDENTIALS, TIMING);
+    instances.push(red);
+    return red;
+  }
+
+  it('runs every message and event once while each is re-pushed to random connections', async () => {
+    await setUp({ ackTimeoutMs: 300, maxRepush: 3, laterRetryMs: 200 });
+    await instance('a');
+    await instance('b');
+    // Each instance opens one connection with robot + event subscriptions.
+    await until(() => sim.openConnections.length === 2, 'two connections');
+    // Acks are recorded but not taken: every push is delivered 4 times, each time to a random connection.
+    sim.setFaults({ ignoreAcks: true });
+    const robot = Array.from({ length: 30 }, (_, i) => sim.robotMessage({ text: `m${i}` }));
+    const events = Array.from({ length: 30 }, (_, i) => sim.event('user_add_org', { n: i }));
+    const all = [...robot, ...events];
+    await until(() => all.every((p) => sim.deliveries.filter((d) => d.pushId === p.pushId).length === 4), 'every re-push');
+    await until(() => recorder.runs('robot').size === 30 && recorder.runs('event').size === 30, 'every flow');
+    // Give any duplicate time to show up before counting.
+    await new Promise((r) => setTimeout(r, 500));
+    const spread = all.filter((p) => new Set(sim.deliveries.filter((d) => d.pushId === p.pushId).map((d) => d.connectionId)).size === 2);
+    assert.ok(spread.length >= 20, `re-pushes reached both instances (${spread.length} of ${all.length})`);
+    assert.deepEqual(
+      [...recorder.runs('robot').values(), ...recorder.runs('event').values()].filter((n) => n !== 1),
+      [],
+      'no flow ran twice',
+    );
+    assert.deepEqual(new Set(recorder.hits.map((h) => h.instance)), new Set(['a', 'b']), 'both instances did work');
+  });
+
+  it('an instance killed mid-flow: its claim expires and the re-push runs on the other instance', async () => {
+    // Round-robin takes the oldest connection first: a gets the event.
+    await setUp({ ackTimeoutMs: 500, maxRepush: 30, laterRetryMs: 250, distribution: 'round-robin' });
+    const a = await instance('a');
+    await until(() => sim.openConnections.length === 1, 'a connected');
+    await instance('b');
+    await until(() => sim.openConnections.length === 2, 'b connected');
+    recorder.hold = (hit) => hit.instance === 'a';
+    const push = sim.event('user_add_org', { n: 'killed' });
+    const eventId = push.frame.headers.eventId!;
+    await until(() => recorder.hits.length > 0, 'the first run');
+    assert.equal(recorder.hits[0]!.instance, 'a');
+    const victim = a;
+    const killedAt = Date.now();
+    await victim.kill();
+    await until(() => recorder.hits.some((h) => h.instance === 'b' && h.id === eventId), 'the re-push to run on b');
+    assert.ok(Date.now() - killedAt < 30_000);
+    await until(() => sim.acks.some((x) => x.pushId === push.pushId && /SUCCESS/.test(String((x.ack as { data?: string }).data))), 'SUCCESS from b');
+    assert.deepEqual(
+      recorder.hits.filter((h) => h.id === eventId).map((h) => h.instance),
+      ['a', 'b'],
+    );
+  });
+
+  it('Redis stopped and restarted during traffic: nothing is lost, nothing runs twice', async () => {
+    await setUp({ ackTimeoutMs: 2_000, laterRetryMs: 200 });
+    await instance('a');
+    await instance('b');
+    await until(() => sim.openConnections.length === 2, 'two connections');
+    const robotIds: string[] = [];
+    const eventIds: string[] = [];
+    let stop = false;
+    const traffic = (async () => {
+      for (let i = 0; !stop; i++) {
+        robotIds.push((sim.robotMessage({ text: `t${i}` }).data as { msgId: string }).msgId);
+        eventIds.push(sim.event('user_add_org', { n: i }).frame.headers.eventId!);
+        await new Promise((r) => setTimeout(r, 40));
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 600));
+    await redis.stop();
+    await new Promise((r) => setTimeout(r, 1_500));
+    await redis.start();
+    await new Promise((r) => setTimeout(r, 1_500));
+    stop = true;
+    await traffic;
+    await until(() => recorder.runs('robot').size === robotIds.length && recorder.runs('event').size === eventIds.length, 'every flow', 30_000);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual([...recorder.runs('robot').keys()].sort(), [...robotIds].sort());
+    assert.deepEqual([...recorder.runs('event').keys()].sort(), [...eventIds].sort());
+    assert.deepEqual(
+      [...recorder.runs('robot').values(), ...recorder.runs('event').values()].filter((n) => n !== 1),
+      [],
+    );
+    assert.ok(robotIds.length > 50, `${robotIds.length} messages sent`);
+  });
+});
