@@ -7,6 +7,9 @@ import { DEFAULT_TIMING, StreamClient } from '../src/stream/client';
 import type { ClaimHealth, StateChange, StreamClientApi, StreamTiming } from '../src/stream/types';
 import { RedisClaimStore } from '../src/stream/redis-claims';
 import { redisSetting } from '../src/app-config/redis-setting';
+import { describeDifferences, InstanceRegistry, type InstancesView } from '../src/app-config/instances';
+import { hostname } from 'node:os';
+import { systemClock } from '../src/util/runtime';
 import { proxyFromEnv } from '../src/util/proxy';
 import { ProxySettingError, proxyUrlOf, type ProxyProblem } from '../src/util/proxy-url';
 import type { Logger } from '../src/util/runtime';
@@ -59,14 +62,22 @@ const TimingSettingSchema = z.record(z.string(), z.number().nonnegative());
 interface AppTiming {
   stream: Partial<StreamTiming> | undefined;
   usersCloseWaitMs: number;
+  /** Heartbeat period of the instance registry (ADR 0016). */
+  instanceHeartbeatMs: number;
 }
+
+const INSTANCE_HEARTBEAT_MS = 10_000;
 
 function timingFromSettings(RED: NodeAPI): AppTiming {
   const raw = (RED.settings as unknown as Record<string, unknown>)['dingtalkStreamAppTiming'];
   const parsed = raw === undefined ? undefined : TimingSettingSchema.safeParse(raw);
-  if (!parsed?.success) return { stream: undefined, usersCloseWaitMs: USERS_CLOSE_WAIT_MS };
-  const { usersCloseWaitMs, ...stream } = parsed.data;
-  return { stream: stream as Partial<StreamTiming>, usersCloseWaitMs: Math.min(usersCloseWaitMs ?? USERS_CLOSE_WAIT_MS, USERS_CLOSE_WAIT_MS) };
+  if (!parsed?.success) return { stream: undefined, usersCloseWaitMs: USERS_CLOSE_WAIT_MS, instanceHeartbeatMs: INSTANCE_HEARTBEAT_MS };
+  const { usersCloseWaitMs, instanceHeartbeatMs, ...stream } = parsed.data;
+  return {
+    stream: stream as Partial<StreamTiming>,
+    usersCloseWaitMs: Math.min(usersCloseWaitMs ?? USERS_CLOSE_WAIT_MS, USERS_CLOSE_WAIT_MS),
+    instanceHeartbeatMs: Math.max(instanceHeartbeatMs ?? INSTANCE_HEARTBEAT_MS, 50),
+  };
 }
 
 function isHttpUrl(value: string): boolean {
@@ -135,6 +146,8 @@ export = function (RED: NodeAPI): void {
 
   /** The settings of each running app, for "Test connection" requests naming it. */
   const deployed = new Map<string, SavedApp>();
+  /** What each running app with a Redis sees of its instances, for "Test connection". */
+  const instanceViews = new Map<string, () => InstancesView | undefined>();
 
   function DingTalkStreamAppNode(this: Node<AppCredentials>, config: AppConfig): void {
     RED.nodes.createNode(this, config);
@@ -171,7 +184,7 @@ export = function (RED: NodeAPI): void {
     deployed.set(node.id, mySaved);
     node.apiBase = apiBase;
     node.robotCode = (config.robotCode ?? '').trim() || clientId;
-    const { stream: timing, usersCloseWaitMs } = timingFromSettings(RED);
+    const { stream: timing, usersCloseWaitMs, instanceHeartbeatMs } = timingFromSettings(RED);
     node.callbackDeadlineMs = Math.min(timing?.callbackDeadlineMs ?? DEFAULT_TIMING.callbackDeadlineMs, OURS.cardCallbackAckMs);
 
     const users = new Map<string, User>();
@@ -186,6 +199,9 @@ export = function (RED: NodeAPI): void {
     let claims: RedisClaimStore | undefined;
     /** The shared dedupe store stopped answering: pushes are deduped on this instance only until it is back. */
     let claimsDown: ClaimHealth | undefined;
+    let registry: InstanceRegistry | undefined;
+    const myView = (): InstancesView | undefined => registry?.view;
+    instanceViews.set(node.id, myView);
     let flowsStarted = false;
     let closed = false;
     const identity = {
@@ -226,6 +242,13 @@ export = function (RED: NodeAPI): void {
       const state = stream ? (lastState ?? { state: stream.state }) : { state: 'idle' as const };
       // Connected but without the shared store: messages flow, yet a re-push landing on another instance may run twice.
       if (state.state === 'connected' && claimsDown) return { fill: 'yellow', shape: 'dot', text: t('dingtalk-stream-app.status.claimsDown') };
+      const view = registry?.view;
+      if (state.state === 'connected' && view && view.differences.length > 0) {
+        return { fill: 'yellow', shape: 'dot', text: t('dingtalk-stream-app.status.instancesDiffer', { count: String(view.count) }) };
+      }
+      if (state.state === 'connected' && view && view.count > 1) {
+        return { fill: 'green', shape: 'dot', text: t('dingtalk-stream-app.status.connectedInstances', { count: String(view.count) }) };
+      }
       const status = statusForStreamState(state, t);
       return status.text ? { ...status, text: scrubSecrets(status.text, hidden) } : status;
     };
@@ -244,6 +267,16 @@ export = function (RED: NodeAPI): void {
 
     // Malformed frames, late answers, handler errors: worth a line in the log, not a status change.
     const onWarning = (error: Error): void => node.warn(error.message);
+
+    // Every instance warns, naming the difference: each of them is missing messages the other handles.
+    const onInstances = (view: InstancesView): void => {
+      if (view.differences.length > 0) {
+        node.warn(
+          t('dingtalk-stream-app.warn.instancesDiffer', { app: nodeLabel(node), count: String(view.count), differences: describeDifferences(view) }),
+        );
+      }
+      fanOut();
+    };
 
     // The client logs the change itself (once); the dots say it on every node.
     const onClaims = (health: ClaimHealth): void => {
@@ -291,6 +324,18 @@ export = function (RED: NodeAPI): void {
     function startStream(): void {
       if (closed || !stream || stream.state !== 'idle') return;
       stream.start();
+      if (claims && !registry) {
+        const current = stream;
+        registry = new InstanceRegistry({
+          board: claims,
+          self: { id: claims.token, host: hostname(), pid: process.pid },
+          subscriptions: () => current.subscriptionLines(),
+          clock: systemClock,
+          everyMs: instanceHeartbeatMs,
+          onChange: onInstances,
+        });
+        registry.start();
+      }
     }
 
     function closeStream(): Promise<void> {
@@ -303,9 +348,15 @@ export = function (RED: NodeAPI): void {
       releaseClientId(clientId, node.id);
       const store = claims;
       claims = undefined;
-      // The store goes after the client: acks still held may complete or release their claims until then.
+      registry?.stop();
+      registry = undefined;
+      // The store goes after the client: acks still held may complete or release their claims until then. The
+      // heartbeat is withdrawn so the other instances count one less at once.
       const closing = withBudget(
-        current.close().then(() => store?.close()),
+        current
+          .close()
+          .then(() => store?.withdraw().catch(() => undefined))
+          .then(() => store?.close()),
         CLOSE_BUDGET_MS,
       );
       streamClosing = closing;
@@ -362,6 +413,7 @@ export = function (RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
       if (deployed.get(node.id) === mySaved) deployed.delete(node.id);
+      if (instanceViews.get(node.id) === myView) instanceViews.delete(node.id);
       RED.events.off('flows:started', onFlowsStarted);
       // Users closing at the same moment may still need the clients (open card streams); a user that never
       // deregisters only delays the close by the bound.
@@ -423,8 +475,10 @@ export = function (RED: NodeAPI): void {
       res.status(400).json({ ok: false, checks: [], error: plan.error });
       return;
     }
+    // A running app with a Redis also says how many instances it sees (ADR 0016).
+    const view = body.id ? instanceViews.get(body.id)?.() : undefined;
     testConnection(plan.input).then(
-      (result) => res.json(result),
+      (result) => res.json(view ? { ...result, instances: view } : result),
       () => res.status(500).json({ ok: false, checks: [] }),
     );
   });

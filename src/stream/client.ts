@@ -153,6 +153,11 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
     return this.current;
   }
 
+  /** What the next connection subscribes to, as `TYPE topic` lines (for the instance registry, ADR 0016). */
+  subscriptionLines(): string[] {
+    return this.router.subscriptions().map((s) => `${s.type} ${s.topic}`);
+  }
+
   private claimGate(store: ClaimStore): ClaimGate {
     return new ClaimGate({
       store,

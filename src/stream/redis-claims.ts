@@ -98,6 +98,25 @@ export class RedisClaimStore implements ClaimStore {
     await this.client.eval(RELEASE, { keys: [this.prefix + key], arguments: [this.token] });
   }
 
+  /** Writes `value` under `<prefix>instance:<token>` for `ttlMs`: this instance's heartbeat. */
+  async announce(value: string, ttlMs: number): Promise<void> {
+    await this.client.set(`${this.prefix}instance:${this.token}`, value, { expiration: { type: 'PX', value: Math.max(1, Math.round(ttlMs)) } });
+  }
+
+  /** Removes this instance's heartbeat (a clean stop), so the others' count drops at once. */
+  async withdraw(): Promise<void> {
+    await this.client.del(`${this.prefix}instance:${this.token}`);
+  }
+
+  /** The heartbeats of every live instance of the app, ours included. */
+  async announced(): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const batch of this.client.scanIterator({ MATCH: `${this.prefix}instance:*`, COUNT: 100 })) keys.push(...batch);
+    if (keys.length === 0) return [];
+    const values = await this.client.mGet(keys);
+    return values.filter((v): v is string => typeof v === 'string');
+  }
+
   /** Closes the connection; pending commands fail, which the gate turns into local dedupe. */
   async close(): Promise<void> {
     this.closed = true;

@@ -30,7 +30,9 @@ function visible(ids: string[]): string {
 describe('dingtalk-stream-app: Redis for several instances', function () {
   const env = useNodeRedWithSimulator({
     ...FAST_TIMINGS,
-    settings: { dingtalkStreamAppTiming: { ...(FAST_TIMINGS.settings!['dingtalkStreamAppTiming'] as object), claimWaitMs: 1_000 } },
+    settings: {
+      dingtalkStreamAppTiming: { ...(FAST_TIMINGS.settings!['dingtalkStreamAppTiming'] as object), claimWaitMs: 1_000, instanceHeartbeatMs: 100 },
+    },
   });
   let redis: TestRedis | undefined;
   before(function () {
@@ -99,5 +101,33 @@ describe('dingtalk-stream-app: Redis for several instances', function () {
     }
     assert.equal(last(), 'green');
     assert.match(loggedText(), /Shared dedupe store answers again/);
+  });
+
+  it('shows how many instances run the app, and warns when another subscribes differently', async () => {
+    redis = await TestRedis.start();
+    await helper.load(ALL_MODULES, [TAB, appConfig(env.sim, 'app1', { redisUrl: redis.url }), robotIn('r1'), OUT], simCredentials());
+    const r1 = helper.getNode('r1')!;
+    await untilStatus(r1, (s) => s.fill === 'green', 'green on r1');
+    const { createClient } = await import('@redis/client');
+    const probe = createClient({ url: redis.url });
+    await probe.connect();
+    try {
+      // Another instance, as its heartbeat says: same subscriptions first, then one with card callbacks too.
+      const key = `dingtalk-stream:${env.sim.apps[0]!.clientId}:instance:other`;
+      const other = (subscriptions: string[]): string => JSON.stringify({ id: 'other', host: 'box2', pid: 42, subscriptions, at: Date.now() });
+      await probe.set(key, other(['CALLBACK /v1.0/im/bot/messages/get']), { expiration: { type: 'PX', value: 60_000 } });
+      await untilStatus(r1, (s) => s.text === 'dingtalk-stream-app.status.connectedInstances' && s.fill === 'green', 'two instances');
+      await probe.set(key, other(['CALLBACK /v1.0/im/bot/messages/get', 'CALLBACK /v1.0/card/instances/callback']), {
+        expiration: { type: 'PX', value: 60_000 },
+      });
+      await untilStatus(r1, (s) => s.text === 'dingtalk-stream-app.status.instancesDiffer' && s.fill === 'yellow', 'the difference');
+      assert.match(loggedText(), /dingtalk-stream-app\.warn\.instancesDiffer/);
+      await probe.del(key);
+      const last = (): string | undefined => shownStatuses(r1).at(-1)?.text;
+      for (let i = 0; i < 50 && last() !== 'dingtalk-stream-app.status.connected'; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(last(), 'dingtalk-stream-app.status.connected', 'back to one instance');
+    } finally {
+      probe.destroy();
+    }
   });
 });

@@ -71,10 +71,27 @@ async function until(check: () => boolean, what: string, timeoutMs = 20_000): Pr
  * gives up waiting runs on local dedupe alone, by design (ADR 0016), which is not what these tests count. A stopped
  * Redis refuses at once, so the fallback is still exercised.
  */
-const TIMING = { dingtalkStreamAppTiming: { backoffBaseMs: 50, backoffMaxMs: 300, claimLeaseMs: 2_000, claimWaitMs: 1_000 } };
+const TIMING = {
+  dingtalkStreamAppTiming: { backoffBaseMs: 50, backoffMaxMs: 300, claimLeaseMs: 2_000, claimWaitMs: 1_000, instanceHeartbeatMs: 200 },
+};
+
+interface TestAnswer {
+  ok: boolean;
+  instances?: { count: number; differences: Array<{ other: string; onlyThere: string[]; onlyHere: string[] }> };
+}
+
+/** "Test connection" of the running app1, as the editor sends it (the saved secret). */
+async function testConnection(red: NodeRedProcess, sim: DingTalkSimulator): Promise<TestAnswer> {
+  const res = await fetch(`${red.url}/admin/dingtalk-stream-app/test`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ id: 'app1', clientId: SIMULATOR_APP.clientId, clientSecret: '__PWRD__', apiBase: sim.apiBase }),
+  });
+  return (await res.json()) as TestAnswer;
+}
 
 /** One instance's flows: every robot message and event posts its id to the recorder, naming the instance. */
-function flows(sim: DingTalkSimulator, redisUrl: string, instance: string, recorderPort: number): unknown[] {
+function flows(sim: DingTalkSimulator, redisUrl: string, instance: string, recorderPort: number, withEvents = true): unknown[] {
   const tab = { id: 'tab1', type: 'tab', label: 'multi' };
   const report = (id: string, kind: string, idExpr: string, next: string): unknown[] => [
     { id, z: tab.id, type: 'function', name: '', func: `msg.payload = ${idExpr}; return msg;`, outputs: 1, wires: [[next]] },
@@ -114,7 +131,13 @@ function flows(sim: DingTalkSimulator, redisUrl: string, instance: string, recor
     },
     ...report('fr', 'robot', 'msg.dingtalk.msgId', 'hr'),
     // The event is acked once its flow has finished (the http request answered), so a flow cut short is re-pushed.
-    { id: 'e1', z: tab.id, type: 'dingtalk-event-in', name: '', app: 'app1', eventTypes: '', ackPolicy: 'flow', ackTimeout: 30, wires: [['fe']] },
+    ...(withEvents ? eventFlow(tab.id, report) : []),
+  ];
+}
+
+function eventFlow(z: string, report: (id: string, kind: string, idExpr: string, next: string) => unknown[]): unknown[] {
+  return [
+    { id: 'e1', z, type: 'dingtalk-event-in', name: '', app: 'app1', eventTypes: '', ackPolicy: 'flow', ackTimeout: 30, wires: [['fe']] },
     ...report('fe', 'event', 'msg.dingtalk.eventId', 'he'),
   ];
 }
@@ -145,8 +168,8 @@ describe('several Node-RED instances on one app with a shared Redis (issue 12)',
     await sim.start();
   }
 
-  async function instance(name: string): Promise<NodeRedProcess> {
-    const red = await startNodeRedProcess(flows(sim, redis.url, name, recorder.port), CREDENTIALS, TIMING);
+  async function instance(name: string, withEvents = true): Promise<NodeRedProcess> {
+    const red = await startNodeRedProcess(flows(sim, redis.url, name, recorder.port, withEvents), CREDENTIALS, TIMING);
     instances.push(red);
     return red;
   }
@@ -231,5 +254,36 @@ describe('several Node-RED instances on one app with a shared Redis (issue 12)',
       [],
     );
     assert.ok(robotIds.length > 50, `${robotIds.length} messages sent`);
+  });
+
+  it('Test connection says how many instances run the app, and names a difference in subscriptions', async () => {
+    await setUp({});
+    const a = await instance('a');
+    const b = await instance('b');
+    await until(() => sim.openConnections.length === 2, 'two connections');
+    let answer: TestAnswer = { ok: false };
+    for (let i = 0; i < 100 && answer.instances?.count !== 2; i++) {
+      answer = await testConnection(a, sim);
+      if (answer.instances?.count !== 2) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(answer.ok, true);
+    assert.deepEqual(answer.instances, { count: 2, differences: [] });
+    // A third instance without the event trigger: DingTalk would still give it events.
+    await instance('c', false);
+    const robotOnly = (x: TestAnswer): boolean => x.instances?.count === 3 && x.instances.differences.length === 1;
+    for (let i = 0; i < 100 && !robotOnly(answer); i++) {
+      answer = await testConnection(b, sim);
+      if (!robotOnly(answer)) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(answer.instances?.count, 3);
+    assert.deepEqual(answer.instances?.differences[0]?.onlyHere, ['EVENT *']);
+    assert.match(answer.instances?.differences[0]?.other ?? '', /\(pid \d+\)/);
+    // A clean stop withdraws the heartbeat at once.
+    await instances.pop()!.stop();
+    for (let i = 0; i < 100 && answer.instances?.count !== 2; i++) {
+      answer = await testConnection(a, sim);
+      if (answer.instances?.count !== 2) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(answer.instances, { count: 2, differences: [] });
   });
 });
