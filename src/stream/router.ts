@@ -466,19 +466,23 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
           take(undefined);
         }
       }
-      if (outcome.data === undefined) {
-        timer = this.options.clock.setTimeout(() => {
-          this.deadlines.delete(timer!);
-          timer = undefined;
-          finish(emptyData);
-        }, this.options.callbackDeadlineMs);
-        this.deadlines.add(timer);
-      }
+      if (outcome.data === undefined && timer === undefined) arm();
+    };
+    const arm = (): void => {
+      timer = this.options.clock.setTimeout(() => {
+        this.deadlines.delete(timer!);
+        timer = undefined;
+        finish(emptyData);
+      }, this.options.callbackDeadlineMs);
+      this.deadlines.add(timer);
     };
     const claims = this.options.claims;
     if (claims === undefined) return run();
+    // The deadline counts from the frame, claim wait included: DingTalk's 2 s do not wait for Redis.
+    arm();
     // Held for the whole window: the answer went back in the ack, and a re-push means only that the ack was lost.
     void claims.claim(`callback:${key}`, this.options.dedupeTtlMs).then((result) => {
+      if (outcome.data !== undefined) return;
       if (result === 'busy' || result === 'done') {
         this.host.stats.duplicatesDropped += 1;
         finish(emptyData);

@@ -286,4 +286,83 @@ describe('several Node-RED instances on one app with a shared Redis (issue 12)',
     }
     assert.deepEqual(answer.instances, { count: 2, differences: [] });
   });
+
+  /**
+   * `MULTI_SOAK_MS=180000 npx mocha … multi-instance.test.js`: minutes of traffic with every push re-pushed (acks
+   * ignored), an instance SIGKILLed and restarted at 25 %, Redis stopped for 3 s at 60 %. Prints the figures; asserts
+   * that no event is lost (events are acked after their flow, so a kill or an outage must not lose one).
+   */
+  it('soak: kills of an instance and of Redis under forced re-pushes (MULTI_SOAK_MS)', async function () {
+    const soakMs = Number(process.env['MULTI_SOAK_MS'] ?? 0);
+    if (!soakMs) this.skip();
+    this.timeout(soakMs + 120_000);
+    await setUp({ ackTimeoutMs: 1_000, maxRepush: 5, laterRetryMs: 500 });
+    await instance('a');
+    await instance('b');
+    await until(() => sim.openConnections.length === 2, 'two connections');
+    sim.setFaults({ ignoreAcks: true });
+    const robotIds: string[] = [];
+    const eventIds: string[] = [];
+    const phase = new Map<string, string>();
+    let now = 'steady';
+    const started = Date.now();
+    let stop = false;
+    const traffic = (async () => {
+      for (let i = 0; !stop; i++) {
+        const m = (sim.robotMessage({ text: `s${i}` }).data as { msgId: string }).msgId;
+        const e = sim.event('user_add_org', { n: i }).frame.headers.eventId!;
+        robotIds.push(m);
+        eventIds.push(e);
+        phase.set(m, now);
+        phase.set(e, now);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const at = (share: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, started + soakMs * share - Date.now())));
+    // Pushes re-pushed (6 deliveries over ~5 s) into a fault are labelled apart from the steady ones.
+    const window = 6_000;
+    await at(0.25 - window / soakMs);
+    now = 'before the kill';
+    await at(0.25);
+    now = 'instance killed';
+    const victim = instances.shift()!;
+    await victim.kill();
+    await new Promise((r) => setTimeout(r, 2_000));
+    await instance('a');
+    now = 'steady';
+    await at(0.6 - window / soakMs);
+    now = 'before Redis down';
+    await at(0.6);
+    now = 'Redis down';
+    await redis.stop();
+    await new Promise((r) => setTimeout(r, 3_000));
+    await redis.start();
+    now = 'after Redis restart';
+    await new Promise((r) => setTimeout(r, 3_000));
+    now = 'steady';
+    await at(1);
+    stop = true;
+    await traffic;
+    // Every push is delivered 6 times, 1 s apart; then the flows finish.
+    await new Promise((r) => setTimeout(r, 10_000));
+    const figures = (kind: string, ids: string[]): Record<string, unknown> => {
+      const runs = recorder.runs(kind);
+      const lost = ids.filter((id) => !runs.has(id));
+      const twice = ids.filter((id) => (runs.get(id) ?? 0) > 1);
+      const byPhase = (list: string[]): Record<string, number> => {
+        const out: Record<string, number> = {};
+        for (const id of list) out[phase.get(id)!] = (out[phase.get(id)!] ?? 0) + 1;
+        return out;
+      };
+      return { sent: ids.length, ranOnce: ids.length - lost.length - twice.length, lost: byPhase(lost), twice: byPhase(twice) };
+    };
+    const deliveries = sim.deliveries.length;
+    const report = { soakMs, deliveries, robot: figures('robot', robotIds), event: figures('event', eventIds) };
+    console.log(`      soak: ${JSON.stringify(report)}`);
+    assert.deepEqual(
+      eventIds.filter((id) => !recorder.runs('event').has(id)),
+      [],
+      'no event lost',
+    );
+  });
 });

@@ -174,6 +174,48 @@ describe('shared claims: two Stream clients on one app share a Redis', function 
     }
   });
 
+  it('a card click re-pushed to the other instance is answered once; the re-push gets "no change"', async () => {
+    h = new Harness();
+    await h.start({ ackTimeoutMs: 100, maxRepush: 1, pingIntervalMs: 60_000, distribution: 'round-robin' });
+    const [a, b] = pair();
+    const answered: string[] = [];
+    a.onCardCallback(() => {
+      answered.push('a');
+      return { cardData: { cardParamMap: { status: 'approved' } } };
+    });
+    b.onCardCallback(() => {
+      answered.push('b');
+      return { cardData: { cardParamMap: { status: 'approved' } } };
+    });
+    a.start();
+    await waitForState(a, 'connected');
+    b.start();
+    await waitForState(b, 'connected');
+    h.sim.setFaults({ ignoreAcks: true });
+    const push = h.sim.cardCallback({ outTrackId: 'track-multi', userId: 'user-1', actionIds: ['btn_ok'], params: {} });
+    await until(() => h.sim.acks.filter((x) => x.pushId === push.pushId).length === 2, 'both deliveries acked');
+    assert.deepEqual(answered, ['a']);
+    assert.deepEqual(
+      h.sim.acks.filter((x) => x.pushId === push.pushId).map((x) => ackData(x.ack)),
+      [{ response: { cardData: { cardParamMap: { status: 'approved' } } } }, { response: {} }],
+    );
+  });
+
+  it('a card click waiting on a silent store is still answered within the callback deadline', async () => {
+    h = new Harness();
+    await h.start({ pingIntervalMs: 60_000 });
+    const silent: ClaimStore = { claim: () => new Promise(() => {}), complete: async () => {}, release: async () => {} };
+    const client = h.client({ claims: silent, timing: { claimWaitMs: 1_500, callbackDeadlineMs: 300 } });
+    client.onCardCallback(() => ({ cardData: { cardParamMap: { status: 'x' } } }));
+    client.start();
+    await waitForState(client, 'connected');
+    const started = Date.now();
+    const push = h.sim.cardCallback({ outTrackId: 'track-silent', userId: 'user-1', actionIds: ['btn_ok'], params: {} });
+    const ack = await push.acked;
+    assert.ok(Date.now() - started < 2_000, 'before DingTalk gives up on the click');
+    assert.deepEqual(ackData(ack.ack), { response: {} });
+  });
+
   it('an event answered LATER releases its claim: the re-push runs on the other instance', async () => {
     h = new Harness();
     await h.start({ laterRetryMs: 50, pingIntervalMs: 60_000, distribution: 'round-robin' });
