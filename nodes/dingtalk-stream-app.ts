@@ -4,7 +4,12 @@ import { z } from 'zod';
 import { OpenApiClient } from '../src/api/http';
 import { OURS } from '../src/contract';
 import { DEFAULT_TIMING, StreamClient } from '../src/stream/client';
-import type { StateChange, StreamClientApi, StreamTiming } from '../src/stream/types';
+import type { ClaimHealth, StateChange, StreamClientApi, StreamTiming } from '../src/stream/types';
+import { RedisClaimStore } from '../src/stream/redis-claims';
+import { redisSetting } from '../src/app-config/redis-setting';
+import { describeDifferences, InstanceRegistry, type InstancesView } from '../src/app-config/instances';
+import { hostname } from 'node:os';
+import { systemClock } from '../src/util/runtime';
 import { proxyFromEnv } from '../src/util/proxy';
 import { ProxySettingError, proxyUrlOf, type ProxyProblem } from '../src/util/proxy-url';
 import type { Logger } from '../src/util/runtime';
@@ -29,9 +34,11 @@ const USERS_CLOSE_WAIT_MS = 3000;
 
 interface AppConfig extends NodeDef, AppProperties {
   robotCode?: string;
+  /** Optional shared dedupe across Node-RED instances of this app (ADR 0016); its password is a credential. */
+  redisUrl?: string;
 }
 
-type ConfigProblem = 'noCredentials' | 'badApiBase' | 'badProxy';
+type ConfigProblem = 'noCredentials' | 'badApiBase' | 'badProxy' | 'badRedis';
 
 interface ProxyFault {
   problem: ProxyProblem;
@@ -55,14 +62,22 @@ const TimingSettingSchema = z.record(z.string(), z.number().nonnegative());
 interface AppTiming {
   stream: Partial<StreamTiming> | undefined;
   usersCloseWaitMs: number;
+  /** Heartbeat period of the instance registry (ADR 0016). */
+  instanceHeartbeatMs: number;
 }
+
+const INSTANCE_HEARTBEAT_MS = 10_000;
 
 function timingFromSettings(RED: NodeAPI): AppTiming {
   const raw = (RED.settings as unknown as Record<string, unknown>)['dingtalkStreamAppTiming'];
   const parsed = raw === undefined ? undefined : TimingSettingSchema.safeParse(raw);
-  if (!parsed?.success) return { stream: undefined, usersCloseWaitMs: USERS_CLOSE_WAIT_MS };
-  const { usersCloseWaitMs, ...stream } = parsed.data;
-  return { stream: stream as Partial<StreamTiming>, usersCloseWaitMs: Math.min(usersCloseWaitMs ?? USERS_CLOSE_WAIT_MS, USERS_CLOSE_WAIT_MS) };
+  if (!parsed?.success) return { stream: undefined, usersCloseWaitMs: USERS_CLOSE_WAIT_MS, instanceHeartbeatMs: INSTANCE_HEARTBEAT_MS };
+  const { usersCloseWaitMs, instanceHeartbeatMs, ...stream } = parsed.data;
+  return {
+    stream: stream as Partial<StreamTiming>,
+    usersCloseWaitMs: Math.min(usersCloseWaitMs ?? USERS_CLOSE_WAIT_MS, USERS_CLOSE_WAIT_MS),
+    instanceHeartbeatMs: Math.max(instanceHeartbeatMs ?? INSTANCE_HEARTBEAT_MS, 50),
+  };
 }
 
 function isHttpUrl(value: string): boolean {
@@ -131,6 +146,8 @@ export = function (RED: NodeAPI): void {
 
   /** The settings of each running app, for "Test connection" requests naming it. */
   const deployed = new Map<string, SavedApp>();
+  /** What each running app with a Redis sees of its instances, for "Test connection". */
+  const instanceViews = new Map<string, () => InstancesView | undefined>();
 
   function DingTalkStreamAppNode(this: Node<AppCredentials>, config: AppConfig): void {
     RED.nodes.createNode(this, config);
@@ -139,12 +156,21 @@ export = function (RED: NodeAPI): void {
     };
     const credentials: AppCredentials = (node.credentials ??= {});
     const settings = appSettings(config, credentials);
+    const redis = redisSetting(config.redisUrl, credentials.redisPassword);
+    const redisPassword = redis?.ok ? redis.password : '';
     const { clientId, clientSecret, apiBase } = settings;
     const badProxy = proxyFault(settings);
     // An explicit proxy wins, else HTTPS_PROXY / NO_PROXY decide (src/util/proxy.ts).
     const proxyParts = settings.proxy?.ok ? settings.proxy.parts : undefined;
     const proxy = proxyParts ? proxyUrlOf(proxyParts) : undefined;
-    const hidden = [clientSecret, proxyParts?.password ?? '', encodeURIComponent(proxyParts?.password ?? '')];
+    const hidden = [
+      clientSecret,
+      proxyParts?.password ?? '',
+      encodeURIComponent(proxyParts?.password ?? ''),
+      redisPassword,
+      encodeURIComponent(redisPassword),
+    ];
+    if (redis?.ok && redis.passwordInUrl) node.warn(t('dingtalk-stream-app.warn.redisPasswordInUrl', { app: nodeLabel(node) }));
     if (settings.proxy?.ok && settings.proxy.userinfoInUrl) {
       // A flow from before the Proxy user / password credentials: it keeps working, and the password joins the
       // credentials in memory so every text built from them (appSecrets) is scrubbed of it too.
@@ -158,7 +184,7 @@ export = function (RED: NodeAPI): void {
     deployed.set(node.id, mySaved);
     node.apiBase = apiBase;
     node.robotCode = (config.robotCode ?? '').trim() || clientId;
-    const { stream: timing, usersCloseWaitMs } = timingFromSettings(RED);
+    const { stream: timing, usersCloseWaitMs, instanceHeartbeatMs } = timingFromSettings(RED);
     node.callbackDeadlineMs = Math.min(timing?.callbackDeadlineMs ?? DEFAULT_TIMING.callbackDeadlineMs, OURS.cardCallbackAckMs);
 
     const users = new Map<string, User>();
@@ -170,6 +196,12 @@ export = function (RED: NodeAPI): void {
     /** Set while close() waits for the last user to deregister. */
     let lastUserGone: (() => void) | undefined;
     let lastState: StateChange | undefined;
+    let claims: RedisClaimStore | undefined;
+    /** The shared dedupe store stopped answering: pushes are deduped on this instance only until it is back. */
+    let claimsDown: ClaimHealth | undefined;
+    let registry: InstanceRegistry | undefined;
+    const myView = (): InstancesView | undefined => registry?.view;
+    instanceViews.set(node.id, myView);
     let flowsStarted = false;
     let closed = false;
     const identity = {
@@ -183,6 +215,7 @@ export = function (RED: NodeAPI): void {
       if (!clientId || !clientSecret) return 'noCredentials';
       if (!isHttpUrl(apiBase)) return 'badApiBase';
       if (badProxy) return 'badProxy';
+      if (redis && !redis.ok) return 'badRedis';
       return undefined;
     };
 
@@ -191,9 +224,12 @@ export = function (RED: NodeAPI): void {
       proxy: badProxy?.shown ?? '',
       reason: badProxy ? t(`dingtalk-stream-app.proxyProblem.${badProxy.problem}`) : '',
       source: badProxy?.variable ? t('dingtalk-stream-app.proxySource.env', { name: badProxy.variable }) : t('dingtalk-stream-app.proxySource.field'),
+      redis: redis?.shown ?? '',
+      redisReason: redis && !redis.ok ? t(`dingtalk-stream-app.redisProblem.${redis.problem}`) : '',
     });
 
     if (badProxy) node.error(t('dingtalk-stream-app.errors.badProxy', problemSubstitutions()));
+    if (redis && !redis.ok) node.error(t('dingtalk-stream-app.errors.badRedis', problemSubstitutions()));
 
     /**
      * Nodes that use the stream show its state; the others (action nodes) get only a configuration problem or
@@ -203,7 +239,17 @@ export = function (RED: NodeAPI): void {
       const problem = configProblem();
       if (problem) return configErrorStatus(t(`dingtalk-stream-app.status.${problem}`, problemSubstitutions()));
       if (!needsStream(needs)) return readyStatus(t);
-      const status = statusForStreamState(stream ? (lastState ?? { state: stream.state }) : { state: 'idle' }, t);
+      const state = stream ? (lastState ?? { state: stream.state }) : { state: 'idle' as const };
+      // Connected but without the shared store: messages flow, yet a re-push landing on another instance may run twice.
+      if (state.state === 'connected' && claimsDown) return { fill: 'yellow', shape: 'dot', text: t('dingtalk-stream-app.status.claimsDown') };
+      const view = registry?.view;
+      if (state.state === 'connected' && view && view.differences.length > 0) {
+        return { fill: 'yellow', shape: 'dot', text: t('dingtalk-stream-app.status.instancesDiffer', { count: String(view.count) }) };
+      }
+      if (state.state === 'connected' && view && view.count > 1) {
+        return { fill: 'green', shape: 'dot', text: t('dingtalk-stream-app.status.connectedInstances', { count: String(view.count) }) };
+      }
+      const status = statusForStreamState(state, t);
       return status.text ? { ...status, text: scrubSecrets(status.text, hidden) } : status;
     };
 
@@ -222,6 +268,22 @@ export = function (RED: NodeAPI): void {
     // Malformed frames, late answers, handler errors: worth a line in the log, not a status change.
     const onWarning = (error: Error): void => node.warn(error.message);
 
+    // Every instance warns, naming the difference: each of them is missing messages the other handles.
+    const onInstances = (view: InstancesView): void => {
+      if (view.differences.length > 0) {
+        node.warn(
+          t('dingtalk-stream-app.warn.instancesDiffer', { app: nodeLabel(node), count: String(view.count), differences: describeDifferences(view) }),
+        );
+      }
+      fanOut();
+    };
+
+    // The client logs the change itself (once); the dots say it on every node.
+    const onClaims = (health: ClaimHealth): void => {
+      claimsDown = health.healthy ? undefined : health;
+      fanOut();
+    };
+
     function requireCredentials(): void {
       const problem = configProblem();
       if (problem) throw new Error(t(`dingtalk-stream-app.errors.${problem}`, problemSubstitutions()));
@@ -238,9 +300,15 @@ export = function (RED: NodeAPI): void {
       requireCredentials();
       if (closed) throw new Error(t('dingtalk-stream-app.errors.closed'));
       if (!stream) {
-        stream = new StreamClient({ clientId, clientSecret, apiBase, proxy, ua: USER_AGENT, logger, timing });
+        if (redis?.ok) {
+          // Keys carry the Client ID, so apps sharing one Redis never see each other's pushes.
+          claims = new RedisClaimStore({ url: redis.url, password: redisPassword || undefined, keyPrefix: `dingtalk-stream:${clientId}:`, logger });
+        }
+        stream = new StreamClient({ clientId, clientSecret, apiBase, proxy, ua: USER_AGENT, logger, timing, claims });
         stream.on('state', onState);
         stream.on('warning', onWarning);
+        stream.on('claims', onClaims);
+        claimsDown = undefined;
         lastState = undefined;
         const others = claimClientId(clientId, identity);
         if (others.length > 0) {
@@ -256,6 +324,18 @@ export = function (RED: NodeAPI): void {
     function startStream(): void {
       if (closed || !stream || stream.state !== 'idle') return;
       stream.start();
+      if (claims && !registry) {
+        const current = stream;
+        registry = new InstanceRegistry({
+          board: claims,
+          self: { id: claims.token, host: hostname(), pid: process.pid },
+          subscriptions: () => current.subscriptionLines(),
+          clock: systemClock,
+          everyMs: instanceHeartbeatMs,
+          onChange: onInstances,
+        });
+        registry.start();
+      }
     }
 
     function closeStream(): Promise<void> {
@@ -264,8 +344,21 @@ export = function (RED: NodeAPI): void {
       stream = undefined;
       current.off('state', onState);
       current.off('warning', onWarning);
+      current.off('claims', onClaims);
       releaseClientId(clientId, node.id);
-      const closing = withBudget(current.close(), CLOSE_BUDGET_MS);
+      const store = claims;
+      claims = undefined;
+      registry?.stop();
+      registry = undefined;
+      // The store goes after the client: acks still held may complete or release their claims until then. The
+      // heartbeat is withdrawn so the other instances count one less at once.
+      const closing = withBudget(
+        current
+          .close()
+          .then(() => store?.withdraw().catch(() => undefined))
+          .then(() => store?.close()),
+        CLOSE_BUDGET_MS,
+      );
       streamClosing = closing;
       return closing;
     }
@@ -320,6 +413,7 @@ export = function (RED: NodeAPI): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
       if (deployed.get(node.id) === mySaved) deployed.delete(node.id);
+      if (instanceViews.get(node.id) === myView) instanceViews.delete(node.id);
       RED.events.off('flows:started', onFlowsStarted);
       // Users closing at the same moment may still need the clients (open card streams); a user that never
       // deregisters only delays the close by the bound.
@@ -338,6 +432,7 @@ export = function (RED: NodeAPI): void {
       clientSecret: { type: 'password' },
       proxyUser: { type: 'text' },
       proxyPassword: { type: 'password' },
+      redisPassword: { type: 'password' },
     },
   });
 
@@ -380,8 +475,10 @@ export = function (RED: NodeAPI): void {
       res.status(400).json({ ok: false, checks: [], error: plan.error });
       return;
     }
+    // A running app with a Redis also says how many instances it sees (ADR 0016).
+    const view = body.id ? instanceViews.get(body.id)?.() : undefined;
     testConnection(plan.input).then(
-      (result) => res.json(result),
+      (result) => res.json(view ? { ...result, instances: view } : result),
       () => res.status(500).json({ ok: false, checks: [] }),
     );
   });

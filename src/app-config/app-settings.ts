@@ -12,6 +12,8 @@ export interface AppCredentials {
   /** For the proxy in the Proxy field (not for HTTPS_PROXY, which carries its own). */
   proxyUser?: string;
   proxyPassword?: string;
+  /** For the Redis URL (shared dedupe across instances, ADR 0016). */
+  redisPassword?: string;
 }
 
 export interface AppProperties {

@@ -6,7 +6,7 @@ import { registerPlaygroundApi } from './playground-api';
 import { registerUserMedia } from './user-media';
 import { describeIssue } from './schemas';
 import type { DingTalkSimulator } from './index';
-import type { RecordedRequest } from './types';
+import { SIM_DISTRIBUTIONS, type RecordedRequest } from './types';
 
 /**
  * /sim/* : the same verbs as the programmatic API, as JSON over HTTP, for the playground and for people trying
@@ -56,6 +56,7 @@ const EventBody = z.object({
   eventId: z.string().optional(),
   clientId: z.string().optional(),
 });
+const DistributionBody = z.object({ policy: z.enum(SIM_DISTRIBUTIONS) });
 const CardCallbackBody = z.object({
   outTrackId: z.string().min(1),
   userId: z.string().optional(),
@@ -166,6 +167,12 @@ export function registerControlApi(router: Router, sim: DingTalkSimulator): void
   router.add('POST', '/sim/invalidate-session', (req) =>
     parse(InvalidateSessionBody, req.body, ({ sessionWebhook }) => ({ invalidated: sim.invalidateSession(sessionWebhook) })),
   );
+  router.add('POST', '/sim/distribution', (req) =>
+    parse(DistributionBody, req.body, ({ policy }) => {
+      sim.setDistribution(policy);
+      return { distribution: sim.distribution };
+    }),
+  );
   router.add('GET', '/sim/state', (req) => {
     // ?limit=N keeps only the last N requests/acks/sent, for the playground page that polls.
     const limit = Number(req.query.limit);
@@ -175,6 +182,7 @@ export function registerControlApi(router: Router, sim: DingTalkSimulator): void
       apps: sim.apps.map((a) => ({ clientId: a.clientId, robotCode: a.robotCode })),
       faults: sim.faultSettings,
       connections: sim.connections,
+      distribution: sim.distribution,
       queuedPushes: sim.queuedPushes,
       requests: last(sim.requests).map(redactRequest),
       acks: last(sim.acks),

@@ -37,6 +37,8 @@ import type {
   RecordedRequest,
   ResolvedSimulatorOptions,
   SentRecord,
+  SimDelivery,
+  SimDistribution,
   SimulatorApp,
   SimulatorEvents,
   SimulatorOptions,
@@ -46,6 +48,7 @@ import { silentLogger } from '../util/runtime';
 import { TOPIC_CARD, TOPIC_GRAPH, TOPIC_ROBOT } from './topics';
 
 export type * from './types';
+export { SIM_DISTRIBUTIONS } from './types';
 export type { CardState, CardStream, CardDelivery } from './cards';
 export type { RobotMessageOptions, EventOptions, CardCallbackOptions, RobotMsgType } from './messages';
 export { makePng } from './fixtures';
@@ -86,6 +89,7 @@ function resolveOptions(options: SimulatorOptions): ResolvedSimulatorOptions {
     ticketTtlMs: options.ticketTtlMs ?? 90_000,
     sessionTtlMs: options.sessionTtlMs ?? 90 * 60_000,
     fileUrlTtlMs: options.fileUrlTtlMs ?? 5 * 60_000,
+    distribution: options.distribution ?? 'random',
     logger: options.logger ?? silentLogger,
     random: options.random ?? Math.random,
   };
@@ -154,6 +158,20 @@ export class DingTalkSimulator extends EventEmitter<SimulatorEvents> {
 
   get openConnections(): ConnectionInfo[] {
     return this.hub.connections.filter((c) => c.open);
+  }
+
+  /** Every delivery of every push, re-pushes included, with the connection that got it. */
+  get deliveries(): readonly SimDelivery[] {
+    return this.hub.deliveries;
+  }
+
+  get distribution(): SimDistribution {
+    return this.hub.distributionPolicy;
+  }
+
+  /** Which open subscribed connection gets each following (re)delivery: 'random' (DingTalk's), 'round-robin', 'newest'. */
+  setDistribution(policy: SimDistribution): void {
+    this.hub.setDistribution(policy);
   }
 
   /** Card instances by outTrackId. */

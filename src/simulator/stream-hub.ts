@@ -5,7 +5,17 @@ import type { FaultPlan } from './faults';
 import { hex, streamMessageId, uuid } from './ids';
 import { AckSchema, EventAckDataSchema, describeIssue } from './schemas';
 import { TimerSet } from './timers';
-import type { AckKind, ConnectionInfo, PushHandle, RecordedAck, ResolvedSimulatorOptions, SimSubscription, StreamFrame } from './types';
+import type {
+  AckKind,
+  ConnectionInfo,
+  PushHandle,
+  RecordedAck,
+  ResolvedSimulatorOptions,
+  SimDelivery,
+  SimDistribution,
+  SimSubscription,
+  StreamFrame,
+} from './types';
 import { DINGTALK } from '../contract';
 import { TOPIC_CARD } from './topics';
 
@@ -63,12 +73,17 @@ const DISCONNECT_REASON = 'persistent connection is timeout';
 
 /**
  * The Stream side of the fake: tickets, sockets, SYSTEM pings, pushes with ack tracking and re-push,
- * and the disconnect/drain dance. Routing follows DingTalk: a push goes to ONE random open connection of the app
- * subscribed to its topic, or waits until one appears.
+ * and the disconnect/drain dance. Routing follows DingTalk: a push goes to ONE open connection of the app subscribed to
+ * its topic (random by default; `distribution` can make it round-robin or newest), or waits until one appears. Each
+ * re-push is routed again, so it may land on another connection.
  */
 export class StreamHub {
   readonly connections: ConnectionInfo[] = [];
   readonly pushes: PushRecord[] = [];
+  /** Every delivery in order, re-pushes included. */
+  readonly deliveries: SimDelivery[] = [];
+  private distribution: SimDistribution;
+  private roundRobin = 0;
   private readonly live = new Map<string, Connection>();
   private readonly tickets = new Map<string, Ticket>();
   private readonly deliveryIndex = new Map<string, { push: PushRecord; connectionId: string }>();
@@ -83,7 +98,18 @@ export class StreamHub {
     private readonly options: ResolvedSimulatorOptions,
     private readonly faults: FaultPlan,
     private readonly hooks: StreamHubHooks,
-  ) {}
+  ) {
+    this.distribution = options.distribution;
+  }
+
+  get distributionPolicy(): SimDistribution {
+    return this.distribution;
+  }
+
+  setDistribution(policy: SimDistribution): void {
+    this.distribution = policy;
+    this.roundRobin = 0;
+  }
 
   issueTicket(clientId: string, subscriptions: SimSubscription[], ua?: string, localIp?: string): string {
     const ticket = uuid();
@@ -213,8 +239,11 @@ export class StreamHub {
   }
 
   private pick(predicate: (conn: Connection) => boolean): Connection | undefined {
+    // `live` keeps insertion order, so candidates are oldest first.
     const candidates = [...this.live.values()].filter((c) => c.info.open && predicate(c));
     if (candidates.length === 0) return undefined;
+    if (this.distribution === 'newest') return candidates[candidates.length - 1];
+    if (this.distribution === 'round-robin') return candidates[this.roundRobin++ % candidates.length];
     const index = Math.min(candidates.length - 1, Math.floor(this.options.random() * candidates.length));
     return candidates[index];
   }
@@ -235,6 +264,15 @@ export class StreamHub {
     // The handle shows the frame as first delivered (with its connectionId).
     if (first) push.frame.headers = headers;
     push.deliveries.push({ messageId, connectionId: conn.info.id, at: now });
+    this.deliveries.push({
+      pushId: push.pushId,
+      type: push.type,
+      topic: push.topic,
+      messageId,
+      connectionId: conn.info.id,
+      attempt: push.deliveries.length,
+      at: now,
+    });
     this.deliveryIndex.set(messageId, { push, connectionId: conn.info.id });
     conn.socket.send(JSON.stringify(frame));
     this.hooks.onPush(frame, conn.info);

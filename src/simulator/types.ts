@@ -35,8 +35,28 @@ export interface SimulatorOptions {
   sessionTtlMs?: number;
   /** downloadUrl validity. Default 5 min. */
   fileUrlTtlMs?: number;
+  /**
+   * Which open subscribed connection of an app gets each (re)delivery. Default 'random', as DingTalk
+   * (docs/protocol.md 4-a); 'round-robin' and 'newest' make multi-instance tests deterministic.
+   */
+  distribution?: SimDistribution;
   logger?: Logger;
   random?: RandomSource;
+}
+
+export const SIM_DISTRIBUTIONS = ['random', 'round-robin', 'newest'] as const;
+export type SimDistribution = (typeof SIM_DISTRIBUTIONS)[number];
+
+/** One delivery of a push on one connection: the first one or a re-push. */
+export interface SimDelivery {
+  pushId: string;
+  type: 'EVENT' | 'CALLBACK';
+  topic: string;
+  messageId: string;
+  connectionId: string;
+  /** 1 for the first delivery, 2 for the first re-push... */
+  attempt: number;
+  at: number;
 }
 
 export interface ResolvedSimulatorOptions {
@@ -52,6 +72,7 @@ export interface ResolvedSimulatorOptions {
   ticketTtlMs: number;
   sessionTtlMs: number;
   fileUrlTtlMs: number;
+  distribution: SimDistribution;
   logger: Logger;
   random: RandomSource;
 }

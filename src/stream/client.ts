@@ -6,6 +6,7 @@ import { StreamConnection, type ConnectionListener } from './connection';
 import { GatewayError, openTicket } from './gateway';
 import { ReconnectPolicy } from './reconnect-policy';
 import { FrameRouter } from './router';
+import { ClaimGate, type ClaimStore } from './claims';
 import { WarningLimiter } from './warning-limiter';
 import type {
   CardCallbackHandler,
@@ -43,6 +44,10 @@ export const DEFAULT_TIMING: Readonly<StreamTiming> = {
   callbackDeadlineMs: OURS.cardCallbackAckMs,
   dedupeTtlMs: 300_000,
   dedupeMaxEntries: 10_000,
+  // A Redis round trip on a LAN is ~1 ms; 200 ms means Redis is in trouble, and a push must not wait on it longer.
+  claimWaitMs: 200,
+  // Half of DingTalk's ~60 s re-push after a missing ack (docs/protocol.md 3.3-d): a dead instance's hold is gone by then.
+  claimLeaseMs: 30_000,
   gatewayTimeoutMs: 10_000,
   handshakeTimeoutMs: 10_000,
 };
@@ -133,6 +138,8 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
         callbackDeadlineMs: this.timing.callbackDeadlineMs,
         dedupeTtlMs: this.timing.dedupeTtlMs,
         dedupeMaxEntries: this.timing.dedupeMaxEntries,
+        claims: options.claims ? this.claimGate(options.claims) : undefined,
+        claimLeaseMs: this.timing.claimLeaseMs,
       },
       {
         stats: this.liveStats,
@@ -145,6 +152,28 @@ export class StreamClient extends EventEmitter<StreamClientEvents> implements St
 
   get state(): StreamState {
     return this.current;
+  }
+
+  /** What the next connection subscribes to, as `TYPE topic` lines (for the instance registry, ADR 0016). */
+  subscriptionLines(): string[] {
+    return this.router.subscriptions().map((s) => `${s.type} ${s.topic}`);
+  }
+
+  private claimGate(store: ClaimStore): ClaimGate {
+    return new ClaimGate({
+      store,
+      clock: this.clock,
+      waitMs: this.timing.claimWaitMs,
+      // One line per change, not per push: an outage of the shared store is one warning, its end one info.
+      onHealth: (healthy, problem) => {
+        if (healthy) this.logger.info('Shared dedupe store answers again: duplicates across instances are caught again.');
+        else
+          this.logger.warn(
+            `Shared dedupe store unavailable (${problem ?? 'no answer'}): each push is checked against this instance's own window only until it answers again.`,
+          );
+        this.emit('claims', healthy ? { healthy } : { healthy, problem });
+      },
+    });
   }
 
   get stats(): Readonly<StreamStats> {

@@ -15,6 +15,7 @@ import {
   isValid,
 } from './frames';
 import { EMPTY_CALLBACK_ACK_DATA, callbackAckData, encodeAck, encodeRobotAck, eventAckData } from './acks';
+import type { ClaimGate } from './claims';
 import { DedupeWindow } from './dedupe';
 import type {
   CallbackOptions,
@@ -51,6 +52,13 @@ export interface RouterOptions {
   callbackDeadlineMs: number;
   dedupeTtlMs: number;
   dedupeMaxEntries: number;
+  /**
+   * Shared claims across instances of the app (ADR 0016). Absent: the local dedupe window alone decides, synchronously,
+   * exactly as with one instance.
+   */
+  claims?: ClaimGate;
+  /** How long an event's claim is held while its flow runs; it expires sooner than DingTalk's re-push (ADR 0016). */
+  claimLeaseMs?: number;
 }
 
 /** A result still being worked out, shared with duplicates that arrive meanwhile so they ack the same. */
@@ -236,6 +244,29 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
     const outcome: Outcome<T> = { data: undefined, code: 200, waiters: undefined };
     this.seenEvents.set(key, outcome);
     const push: Push<Record<string, unknown>> = { headers, data, raw: frame.data };
+    const claims = this.options.claims;
+    if (claims === undefined) return this.runEvent(target, key, outcome, push, undefined);
+    const claimKey = `event:${key}`;
+    this.hold(target);
+    void claims.claim(claimKey, this.options.claimLeaseMs ?? this.options.dedupeTtlMs).then((result) => {
+      if (result === 'done') {
+        // Handled by another instance: ack it as that one did.
+        this.host.stats.duplicatesDropped += 1;
+        this.settle(target, headers.messageId, outcome, eventAckData('SUCCESS'), 200);
+      } else if (result === 'busy') {
+        // Another instance is running it: LATER makes DingTalk come back once that one has answered.
+        this.host.stats.duplicatesDropped += 1;
+        this.settleEvent(target, headers.messageId, key, outcome, 'LATER', undefined);
+      } else {
+        this.runEvent(target, key, outcome, push, result === 'ours' ? claimKey : undefined);
+      }
+      this.release(target);
+    });
+  }
+
+  /** Calls every event subscriber; `claimKey` is the shared claim to complete or release with the ack. */
+  private runEvent(target: T, key: string, outcome: Outcome<T>, push: Push<Record<string, unknown>>, claimKey: string | undefined): void {
+    const headers = push.headers;
     let later = false;
     let pending: Array<Promise<unknown>> | undefined;
     for (const { fn } of this.events) {
@@ -248,7 +279,7 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
         this.handlerFailed('event', err);
       }
     }
-    if (pending === undefined) return this.settleEvent(target, headers.messageId, key, outcome, later ? 'LATER' : 'SUCCESS');
+    if (pending === undefined) return this.settleEvent(target, headers.messageId, key, outcome, later ? 'LATER' : 'SUCCESS', claimKey);
     this.hold(target);
     void Promise.allSettled(pending).then((results) => {
       for (const r of results) {
@@ -259,14 +290,19 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
           later = true;
         }
       }
-      this.settleEvent(target, headers.messageId, key, outcome, later ? 'LATER' : 'SUCCESS');
+      this.settleEvent(target, headers.messageId, key, outcome, later ? 'LATER' : 'SUCCESS', claimKey);
       this.release(target);
     });
   }
 
-  private settleEvent(target: T, messageId: string, key: string, outcome: Outcome<T>, status: EventAckStatus): void {
-    // LATER means "not done": forget the event so DingTalk's re-push of it is delivered again (ADR 0002).
+  private settleEvent(target: T, messageId: string, key: string, outcome: Outcome<T>, status: EventAckStatus, claimKey: string | undefined): void {
+    // LATER means "not done": forget the event so DingTalk's re-push of it is delivered again (ADR 0002), here or on
+    // another instance (ADR 0016).
     if (status === 'LATER' && this.seenEvents.get(key) === outcome) this.seenEvents.delete(key);
+    if (claimKey !== undefined) {
+      if (status === 'LATER') this.options.claims?.release(claimKey);
+      else this.options.claims?.complete(claimKey, this.options.dedupeTtlMs);
+    }
     this.settle(target, messageId, outcome, eventAckData(status), 200);
   }
 
@@ -318,6 +354,16 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
     }
     this.seenRobot.set(msgId, true);
     const push = { headers: frame.headers, data: message, raw: frame.data };
+    const claims = this.options.claims;
+    if (claims === undefined) return this.runRobot(push);
+    // Already acked, so nothing to wait for but the claim: held for the whole dedupe window.
+    void claims.claim(`robot:${msgId}`, this.options.dedupeTtlMs).then((result) => {
+      if (result === 'busy' || result === 'done') this.host.stats.duplicatesDropped += 1;
+      else this.runRobot(push);
+    });
+  }
+
+  private runRobot(push: Push<RobotMessage>): void {
     for (const { fn } of this.robot) {
       try {
         const result: unknown = fn(push);
@@ -416,30 +462,47 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
       }
       finish(data);
     };
-    for (const fn of handlers) {
-      try {
-        const result = fn(push);
-        if (isPromise(result)) {
-          result.then(take, (err: unknown) => {
-            this.handlerFailed('callback', err);
-            take(undefined);
-          });
-        } else {
-          take(result);
+    const run = (): void => {
+      for (const fn of handlers) {
+        try {
+          const result = fn(push);
+          if (isPromise(result)) {
+            result.then(take, (err: unknown) => {
+              this.handlerFailed('callback', err);
+              take(undefined);
+            });
+          } else {
+            take(result);
+          }
+        } catch (err) {
+          this.handlerFailed('callback', err);
+          take(undefined);
         }
-      } catch (err) {
-        this.handlerFailed('callback', err);
-        take(undefined);
       }
-    }
-    if (outcome.data === undefined) {
+      if (outcome.data === undefined && timer === undefined) arm();
+    };
+    const arm = (): void => {
       timer = this.options.clock.setTimeout(() => {
         this.deadlines.delete(timer!);
         timer = undefined;
         finish(emptyData);
       }, deadlineMs);
       this.deadlines.add(timer);
-    }
+    };
+    const claims = this.options.claims;
+    if (claims === undefined) return run();
+    // The deadline counts from the frame, claim wait included: DingTalk's 2 s do not wait for Redis.
+    arm();
+    // Held for the whole window: the answer went back in the ack, and a re-push means only that the ack was lost.
+    void claims.claim(`callback:${key}`, this.options.dedupeTtlMs).then((result) => {
+      if (outcome.data !== undefined) return;
+      if (result === 'busy' || result === 'done') {
+        this.host.stats.duplicatesDropped += 1;
+        finish(emptyData);
+      } else {
+        run();
+      }
+    });
   }
 
   /** A duplicate: acked like the original (waiting for it if still in flight), never delivered again. */

@@ -1,4 +1,5 @@
 import type { Dispatcher } from 'undici';
+import type { ClaimStore } from './claims';
 import type { CardCallback, CardCallbackResponse, EventAckStatus, FrameHeaders, RobotMessage } from './frames';
 import type { Clock, Logger, RandomSource } from '../util/runtime';
 
@@ -53,6 +54,13 @@ export interface StreamTiming {
   callbackDeadlineMs: number;
   dedupeTtlMs: number;
   dedupeMaxEntries: number;
+  /** With shared claims (ADR 0016): the longest wait for the store before a push goes on with local dedupe. */
+  claimWaitMs: number;
+  /**
+   * With shared claims: how long an event is held by the instance running its flow. Shorter than DingTalk's re-push
+   * after a missing ack (~60 s, docs/protocol.md 3.3-d), so the re-push of an instance that died mid-flow runs.
+   */
+  claimLeaseMs: number;
   gatewayTimeoutMs: number;
   handshakeTimeoutMs: number;
 }
@@ -71,9 +79,20 @@ export interface StreamClientOptions {
   /** Undici dispatcher to use for the gateway call instead of building one (shared pool, tests). */
   dispatcher?: Dispatcher;
   timing?: Partial<StreamTiming>;
+  /**
+   * Shared dedupe across instances of this app (e.g. RedisClaimStore). Absent: local dedupe only, as with one instance.
+   * The caller owns it and closes it after the client.
+   */
+  claims?: ClaimStore;
   logger?: Logger;
   clock?: Clock;
   random?: RandomSource;
+}
+
+export interface ClaimHealth {
+  healthy: boolean;
+  /** Why not, for `healthy: false`. Never contains a secret. */
+  problem?: string;
 }
 
 /** What a subscriber receives: the validated frame headers and the once-parsed `data`. */
@@ -115,6 +134,8 @@ export interface StreamClientEvents {
   state: [StateChange];
   /** Something worth a warning that did not change the state (malformed frame, unknown topic, handler error). */
   warning: [Error];
+  /** The shared claim store stopped answering (`healthy: false`, local dedupe only) or answers again. */
+  claims: [ClaimHealth];
 }
 
 /**

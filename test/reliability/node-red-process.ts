@@ -20,6 +20,8 @@ interface ProcessConfig {
   packageRoot: string;
   flows: unknown[];
   credentials: Record<string, unknown>;
+  /** Extra runtime settings (e.g. dingtalkStreamAppTiming). */
+  settings?: Record<string, unknown>;
 }
 
 type Report = { t: 'ready'; port: number } | { t: 'fatal'; text: string };
@@ -45,6 +47,7 @@ async function main(): Promise<void> {
     httpAdminRoot: '/admin',
     httpNodeRoot: '/',
     logging: { console: { level: 'error', metrics: false, audit: false } },
+    ...config.settings,
   });
   server.on('request', (req, res) => {
     const url = req.url ?? '';
@@ -85,12 +88,18 @@ export interface NodeRedProcess {
   /** What the runtime wrote to stderr (its error log, a crash's stack). */
   stderr(): string;
   stop(): Promise<void>;
+  /** SIGKILL: the process dies mid-flow, closing nothing (its sockets drop, as in a crash). */
+  kill(): Promise<void>;
 }
 
 /** Starts Node-RED in a child process with `flows`; resolves once it listens and has started its flows. */
-export async function startNodeRedProcess(flows: unknown[], credentials: Record<string, unknown>): Promise<NodeRedProcess> {
+export async function startNodeRedProcess(
+  flows: unknown[],
+  credentials: Record<string, unknown>,
+  settings?: Record<string, unknown>,
+): Promise<NodeRedProcess> {
   const userDir = mkdtempSync(join(tmpdir(), 'nr-hostile-'));
-  const config: ProcessConfig = { userDir, packageRoot: join(__dirname, '..', '..', '..'), flows, credentials };
+  const config: ProcessConfig = { userDir, packageRoot: join(__dirname, '..', '..', '..'), flows, credentials, settings };
   const child: ChildProcess = fork(__filename, [], {
     env: { ...process.env, [CONFIG_ENV]: JSON.stringify(config) },
     stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
@@ -125,6 +134,13 @@ export async function startNodeRedProcess(flows: unknown[], credentials: Record<
     async stop() {
       if (exited === null) {
         child.kill('SIGTERM');
+        await ended;
+      }
+      rmSync(userDir, { recursive: true, force: true });
+    },
+    async kill() {
+      if (exited === null) {
+        child.kill('SIGKILL');
         await ended;
       }
       rmSync(userDir, { recursive: true, force: true });

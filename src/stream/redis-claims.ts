@@ -1,0 +1,132 @@
+import { createClient, type RedisClientType } from '@redis/client';
+import { randomUUID } from 'node:crypto';
+import type { ClaimResult, ClaimStore } from './claims';
+import { silentLogger, type Logger } from '../util/runtime';
+
+/** What our keys hold once a push was handled; a held key holds the instance's token instead. */
+const DONE = 'done';
+
+// Both only touch the key when it is ours, so an instance whose lease ran out cannot undo another's claim.
+const COMPLETE = `local v = redis.call('GET', KEYS[1])
+if v == ARGV[1] or not v then redis.call('SET', KEYS[1], '${DONE}', 'PX', ARGV[2]) end
+return 1`;
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 1`;
+
+export interface RedisClaimStoreOptions {
+  /** `redis://` or `rediss://` (TLS); a password in it is allowed but `password` keeps it out of settings. */
+  url: string;
+  password?: string;
+  /** Keys are `<keyPrefix><key>`; the config node puts the app's clientId in it so apps never share keys. */
+  keyPrefix: string;
+  /** Redis connect and reconnect pacing. */
+  connectTimeoutMs?: number;
+  reconnectMaxMs?: number;
+  logger?: Logger;
+}
+
+/**
+ * ClaimStore on Redis (ADR 0016): SET NX PX to claim, small Lua scripts to complete and release only our own hold.
+ * Commands are refused at once while Redis is unreachable (no offline queue): a claim then falls back to local dedupe
+ * instead of waiting for a reconnect, and the client keeps reconnecting by itself.
+ */
+export class RedisClaimStore implements ClaimStore {
+  /** This instance's token: what a held key contains. */
+  readonly token = randomUUID();
+  private readonly client: RedisClientType;
+  private readonly prefix: string;
+  private readonly logger: Logger;
+  private closed = false;
+  private retry: NodeJS.Timeout | undefined;
+
+  constructor(options: RedisClaimStoreOptions) {
+    this.prefix = options.keyPrefix;
+    this.logger = options.logger ?? silentLogger;
+    const reconnectMaxMs = options.reconnectMaxMs ?? 5_000;
+    this.client = createClient({
+      url: options.url,
+      ...(options.password ? { password: options.password } : {}),
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: options.connectTimeoutMs ?? 2_000,
+        reconnectStrategy: (retries: number) => Math.min(reconnectMaxMs, 100 * 2 ** Math.min(retries, 10)),
+      },
+    });
+    // Without a listener an 'error' event would throw; the health signal comes from ClaimGate, so only debug here.
+    this.client.on('error', (err: unknown) => this.logger.debug(`Redis: ${err instanceof Error ? err.message : String(err)}`));
+    this.connect(reconnectMaxMs);
+  }
+
+  /** Whether the connection is up now (for the instance count and Test connection). */
+  get ready(): boolean {
+    return this.client.isReady;
+  }
+
+  private connect(retryMs: number): void {
+    this.client.connect().then(
+      () => undefined,
+      // A first connect that fails is not retried by the client's reconnect strategy in every case: retry it here.
+      (err: unknown) => {
+        this.logger.debug(`Redis connect failed: ${err instanceof Error ? err.message : String(err)}`);
+        if (this.closed || this.client.isOpen) return;
+        this.retry = setTimeout(() => {
+          this.retry = undefined;
+          if (!this.closed && !this.client.isOpen) this.connect(retryMs);
+        }, retryMs);
+        this.retry.unref();
+      },
+    );
+  }
+
+  async claim(key: string, ttlMs: number, again = true): Promise<ClaimResult> {
+    const full = this.prefix + key;
+    const set = await this.client.set(full, this.token, { condition: 'NX', expiration: { type: 'PX', value: Math.max(1, Math.round(ttlMs)) } });
+    if (set !== null) return 'ours';
+    // Rare (a duplicate), so a second round trip here keeps the common path to one SET.
+    const holder = await this.client.get(full);
+    // Expired in between: try once more rather than loop.
+    if (holder === null) return again ? this.claim(key, ttlMs, false) : 'busy';
+    // Our own token means a second delivery here while the first still runs: busy too, so it is not run twice.
+    return holder === DONE ? 'done' : 'busy';
+  }
+
+  async complete(key: string, ttlMs: number): Promise<void> {
+    await this.client.eval(COMPLETE, { keys: [this.prefix + key], arguments: [this.token, String(Math.max(1, Math.round(ttlMs)))] });
+  }
+
+  async release(key: string): Promise<void> {
+    await this.client.eval(RELEASE, { keys: [this.prefix + key], arguments: [this.token] });
+  }
+
+  /** Writes `value` under `<prefix>instance:<token>` for `ttlMs`: this instance's heartbeat. */
+  async announce(value: string, ttlMs: number): Promise<void> {
+    await this.client.set(`${this.prefix}instance:${this.token}`, value, { expiration: { type: 'PX', value: Math.max(1, Math.round(ttlMs)) } });
+  }
+
+  /** Removes this instance's heartbeat (a clean stop), so the others' count drops at once. */
+  async withdraw(): Promise<void> {
+    await this.client.del(`${this.prefix}instance:${this.token}`);
+  }
+
+  /** The heartbeats of every live instance of the app, ours included. */
+  async announced(): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const batch of this.client.scanIterator({ MATCH: `${this.prefix}instance:*`, COUNT: 100 })) keys.push(...batch);
+    if (keys.length === 0) return [];
+    const values = await this.client.mGet(keys);
+    return values.filter((v): v is string => typeof v === 'string');
+  }
+
+  /** Closes the connection; pending commands fail, which the gate turns into local dedupe. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.retry !== undefined) clearTimeout(this.retry);
+    this.retry = undefined;
+    if (!this.client.isOpen) return;
+    try {
+      this.client.destroy();
+    } catch {
+      // already closing
+    }
+  }
+}

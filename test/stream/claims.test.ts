@@ -1,0 +1,298 @@
+import assert from 'node:assert/strict';
+import { ClaimGate, type ClaimStore } from '../../src/stream/claims';
+import { RedisClaimStore } from '../../src/stream/redis-claims';
+import type { StreamClient } from '../../src/stream/client';
+import type { ClaimHealth } from '../../src/stream/types';
+import { systemClock } from '../../src/util/runtime';
+import { freePort, hasRedisServer, TestRedis } from '../support/redis-server';
+import { ackData, Harness, waitForState } from './helpers';
+
+const PREFIX = 'dingtalk:test-app:';
+
+async function until(check: () => boolean, what: string, timeoutMs = 8_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('shared claims: ClaimGate (bounded wait, one health signal per change)', () => {
+  it('gives up after waitMs, reports unhealthy once, and healthy again when the store answers', async () => {
+    let answer: 'hang' | 'fail' | 'ok' = 'hang';
+    const store: ClaimStore = {
+      claim: () =>
+        answer === 'hang' ? new Promise(() => {}) : answer === 'fail' ? Promise.reject(new Error('ECONNREFUSED')) : Promise.resolve('ours'),
+      complete: () => Promise.resolve(),
+      release: () => Promise.resolve(),
+    };
+    const health: Array<[boolean, string | undefined]> = [];
+    const gate = new ClaimGate({ store, clock: systemClock, waitMs: 30, onHealth: (ok, problem) => health.push([ok, problem]) });
+    assert.equal(await gate.claim('a', 1000), 'unavailable');
+    answer = 'fail';
+    assert.equal(await gate.claim('b', 1000), 'unavailable');
+    assert.deepEqual(health, [[false, 'no answer within 30 ms']]);
+    answer = 'ok';
+    assert.equal(await gate.claim('c', 1000), 'ours');
+    assert.deepEqual(health, [
+      [false, 'no answer within 30 ms'],
+      [true, undefined],
+    ]);
+    assert.equal(gate.isHealthy, true);
+  });
+});
+
+describe('shared claims: RedisClaimStore against a real redis-server', function () {
+  let redis: TestRedis;
+  const stores: RedisClaimStore[] = [];
+  before(async function () {
+    if (!hasRedisServer()) {
+      console.log('      (skipped: no redis-server; .ci/run installs it)');
+      this.skip();
+    }
+    redis = await TestRedis.start();
+  });
+  after(async () => {
+    await redis?.stop();
+  });
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((s) => s.close()));
+  });
+
+  async function store(prefix = PREFIX): Promise<RedisClaimStore> {
+    const s = new RedisClaimStore({ url: redis.url, keyPrefix: prefix });
+    stores.push(s);
+    await until(() => s.ready, 'Redis connection');
+    return s;
+  }
+
+  it('claims once across instances; done after complete; released for a re-run; keys carry the app prefix', async () => {
+    const a = await store();
+    const b = await store();
+    assert.equal(await a.claim('event:e1', 5_000), 'ours');
+    assert.equal(await b.claim('event:e1', 5_000), 'busy');
+    assert.equal(await a.claim('event:e1', 5_000), 'busy', 'a second local delivery while the first runs is not run again');
+    await b.release('event:e1');
+    assert.equal(await b.claim('event:e1', 5_000), 'busy', 'only the holder can release');
+    await a.complete('event:e1', 5_000);
+    assert.equal(await b.claim('event:e1', 5_000), 'done');
+
+    assert.equal(await a.claim('event:e2', 5_000), 'ours');
+    await a.release('event:e2');
+    assert.equal(await b.claim('event:e2', 5_000), 'ours', 'a released claim (LATER) can be taken by the re-push');
+
+    const other = await store('dingtalk:other-app:');
+    assert.equal(await other.claim('event:e1', 5_000), 'ours', 'another app does not share keys');
+  });
+
+  it('a hold expires after its TTL, so a dead instance does not block the re-push', async () => {
+    const a = await store();
+    const b = await store();
+    assert.equal(await a.claim('event:dead', 150), 'ours');
+    assert.equal(await b.claim('event:dead', 150), 'busy');
+    await new Promise((r) => setTimeout(r, 250));
+    assert.equal(await b.claim('event:dead', 150), 'ours');
+  });
+
+  it('fails fast while Redis is unreachable and reconnects by itself', async () => {
+    const port = await freePort();
+    const s = new RedisClaimStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: PREFIX, reconnectMaxMs: 100 });
+    stores.push(s);
+    const started = Date.now();
+    await assert.rejects(s.claim('robot:m1', 1000));
+    assert.ok(Date.now() - started < 5_000, 'does not queue the command until Redis comes back');
+    const late = await TestRedis.start(['--port', String(port)]);
+    try {
+      await until(() => s.ready, 'reconnect');
+      assert.equal(await s.claim('robot:m1', 1000), 'ours');
+    } finally {
+      await late.stop();
+    }
+  });
+});
+
+describe('shared claims: two Stream clients on one app share a Redis', function () {
+  let redis: TestRedis;
+  let h: Harness;
+  const stores: RedisClaimStore[] = [];
+  before(async function () {
+    if (!hasRedisServer()) this.skip();
+    redis = await TestRedis.start();
+  });
+  after(async () => {
+    await redis?.stop();
+  });
+  afterEach(async () => {
+    await h?.cleanup();
+    await Promise.all(stores.splice(0).map((s) => s.close()));
+  });
+
+  /** Both instances must share the prefix; the per-test suffix keeps tests apart. */
+  function pair(timing: Record<string, number> = {}): [StreamClient, StreamClient, ClaimHealth[]] {
+    const prefix = `${PREFIX}${Math.random().toString(36).slice(2)}:`;
+    const health: ClaimHealth[] = [];
+    const make = (): StreamClient => {
+      const claims = new RedisClaimStore({ url: redis.url, keyPrefix: prefix, reconnectMaxMs: 100 });
+      stores.push(claims);
+      // Not 200 ms: on a starved CI machine a claim may take longer, and the fallback is not what these tests count.
+      const client = h.client({ claims, timing: { claimWaitMs: 1_000, ...timing } });
+      client.on('claims', (c) => health.push(c));
+      return client;
+    };
+    return [make(), make(), health];
+  }
+
+  it('every robot message and event runs once while each is re-pushed to random connections', async () => {
+    h = new Harness();
+    await h.start({ ackTimeoutMs: 80, maxRepush: 3, pingIntervalMs: 60_000 });
+    const [a, b] = pair();
+    const runs = new Map<string, number>();
+    const count = (key: string): void => void runs.set(key, (runs.get(key) ?? 0) + 1);
+    for (const c of [a, b]) {
+      c.onRobotMessage((p) => count(`robot:${p.data.msgId}`));
+      c.onEvent((p) => count(`event:${p.headers.eventId}`));
+      c.start();
+    }
+    await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
+    // Acks are seen but not taken: every push is re-pushed maxRepush times, each time to a random connection.
+    h.sim.setFaults({ ignoreAcks: true });
+    const robot = Array.from({ length: 20 }, (_, i) => h.sim.robotMessage({ text: `m${i}` }));
+    const events = Array.from({ length: 20 }, (_, i) => h.sim.event('user_add_org', { n: i }));
+    const deliveriesPerPush = 4;
+    await until(() => h.sim.deliveries.length === (robot.length + events.length) * deliveriesPerPush, 'every re-push');
+    await until(() => h.sim.acks.filter((x) => x.kind === 'push').length >= h.sim.deliveries.length, 'every ack');
+    const onBoth = [...robot, ...events].filter(
+      (p) => new Set(h.sim.deliveries.filter((d) => d.pushId === p.pushId).map((d) => d.connectionId)).size === 2,
+    );
+    assert.ok(onBoth.length > 10, `re-pushes landed on both instances (${onBoth.length} pushes)`);
+    const expected = [...robot.map((p) => `robot:${(p.data as { msgId: string }).msgId}`), ...events.map((p) => `event:${p.frame.headers.eventId}`)];
+    assert.deepEqual([...runs.keys()].sort(), expected.sort());
+    assert.deepEqual([...new Set(runs.values())], [1], 'no push ran twice');
+    // Duplicates of a handled event are acked SUCCESS, so DingTalk stops.
+    for (const ack of h.sim.acks.filter((x) => x.kind === 'push' && events.some((e) => e.pushId === x.pushId))) {
+      assert.deepEqual(ackData(ack.ack), { status: 'SUCCESS', message: 'success' });
+    }
+  });
+
+  it('a card click re-pushed to the other instance is answered once; the re-push gets "no change"', async () => {
+    h = new Harness();
+    await h.start({ ackTimeoutMs: 100, maxRepush: 1, pingIntervalMs: 60_000, distribution: 'round-robin' });
+    const [a, b] = pair();
+    const answered: string[] = [];
+    a.onCardCallback(() => {
+      answered.push('a');
+      return { cardData: { cardParamMap: { status: 'approved' } } };
+    });
+    b.onCardCallback(() => {
+      answered.push('b');
+      return { cardData: { cardParamMap: { status: 'approved' } } };
+    });
+    a.start();
+    await waitForState(a, 'connected');
+    b.start();
+    await waitForState(b, 'connected');
+    h.sim.setFaults({ ignoreAcks: true });
+    const push = h.sim.cardCallback({ outTrackId: 'track-multi', userId: 'user-1', actionIds: ['btn_ok'], params: {} });
+    await until(() => h.sim.acks.filter((x) => x.pushId === push.pushId).length === 2, 'both deliveries acked');
+    assert.deepEqual(answered, ['a']);
+    assert.deepEqual(
+      h.sim.acks.filter((x) => x.pushId === push.pushId).map((x) => ackData(x.ack)),
+      [{ response: { cardData: { cardParamMap: { status: 'approved' } } } }, { response: {} }],
+    );
+  });
+
+  it('a card click waiting on a silent store is still answered within the callback deadline', async () => {
+    h = new Harness();
+    await h.start({ pingIntervalMs: 60_000 });
+    const silent: ClaimStore = { claim: () => new Promise(() => {}), complete: async () => {}, release: async () => {} };
+    const client = h.client({ claims: silent, timing: { claimWaitMs: 1_500, callbackDeadlineMs: 300 } });
+    client.onCardCallback(() => ({ cardData: { cardParamMap: { status: 'x' } } }));
+    client.start();
+    await waitForState(client, 'connected');
+    const started = Date.now();
+    const push = h.sim.cardCallback({ outTrackId: 'track-silent', userId: 'user-1', actionIds: ['btn_ok'], params: {} });
+    const ack = await push.acked;
+    assert.ok(Date.now() - started < 2_000, 'before DingTalk gives up on the click');
+    assert.deepEqual(ackData(ack.ack), { response: {} });
+  });
+
+  it('an event answered LATER releases its claim: the re-push runs on the other instance', async () => {
+    h = new Harness();
+    await h.start({ laterRetryMs: 50, pingIntervalMs: 60_000, distribution: 'round-robin' });
+    const [a, b] = pair();
+    const ran: string[] = [];
+    a.onEvent(() => {
+      ran.push('a');
+      return 'LATER';
+    });
+    b.onEvent(() => {
+      ran.push('b');
+    });
+    a.start();
+    await waitForState(a, 'connected');
+    b.start();
+    await waitForState(b, 'connected');
+    const push = h.sim.event('user_add_org', { n: 1 });
+    await until(() => h.sim.acks.some((x) => x.pushId === push.pushId && (ackData(x.ack) as { status?: string }).status === 'SUCCESS'), 'SUCCESS');
+    assert.deepEqual(ran, ['a', 'b']);
+  });
+
+  it('an instance stuck mid-flow holds the event only for the lease; then the re-push runs elsewhere', async () => {
+    h = new Harness();
+    await h.start({ ackTimeoutMs: 150, laterRetryMs: 50, maxRepush: 20, pingIntervalMs: 60_000, distribution: 'round-robin' });
+    const [a, b] = pair({ claimLeaseMs: 400 });
+    const ran: Array<[string, number]> = [];
+    a.onEvent(() => {
+      ran.push(['a', Date.now()]);
+      return new Promise(() => {}); // dies mid-flow: never answers
+    });
+    b.onEvent(() => {
+      ran.push(['b', Date.now()]);
+    });
+    a.start();
+    await waitForState(a, 'connected');
+    b.start();
+    await waitForState(b, 'connected');
+    const push = h.sim.event('user_add_org', { n: 1 });
+    await until(() => ran.some(([who]) => who === 'b'), 'the other instance to run it');
+    assert.deepEqual(
+      ran.map(([who]) => who),
+      ['a', 'b'],
+    );
+    assert.ok(ran[1]![1] - ran[0]![1] >= 300, 'not before the lease ran out');
+    await until(() => h.sim.acks.some((x) => x.pushId === push.pushId && (ackData(x.ack) as { status?: string }).status === 'SUCCESS'), 'SUCCESS');
+  });
+
+  it('Redis stopped mid-traffic: nothing is lost, one warning, and it recovers by itself when Redis is back', async () => {
+    h = new Harness();
+    await h.start({ pingIntervalMs: 60_000 });
+    const [a, b, health] = pair();
+    const got: string[] = [];
+    for (const c of [a, b]) {
+      c.onRobotMessage((p) => void got.push(p.data.msgId));
+      c.start();
+    }
+    await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
+    const sent: string[] = [];
+    const send = (n: number): void => {
+      for (let i = 0; i < n; i++) sent.push((h.sim.robotMessage({ text: `t${sent.length}` }).data as { msgId: string }).msgId);
+    };
+    send(10);
+    await until(() => got.length === 10, 'first batch');
+    await redis.stop();
+    send(10);
+    await until(() => got.length === 20, 'batch while Redis is down');
+    assert.deepEqual(
+      health.map((x) => x.healthy),
+      [false, false],
+      'each instance says it once',
+    );
+    assert.equal(h.log.lines.filter((l) => l.startsWith('warn: Shared dedupe store unavailable')).length, 2);
+    await redis.start();
+    await until(() => stores.every((s) => s.ready), 'reconnect');
+    send(10);
+    await until(() => got.length === 30, 'batch after Redis is back');
+    await until(() => health.filter((x) => x.healthy).length === 2, 'healthy again');
+    assert.deepEqual(got.sort(), [...sent].sort());
+  });
+});
