@@ -258,7 +258,8 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
         this.host.stats.duplicatesDropped += 1;
         this.settleEvent(target, headers.messageId, key, outcome, 'LATER', undefined);
       } else {
-        this.runEvent(target, key, outcome, push, result === 'ours' ? claimKey : undefined);
+        // 'unavailable' too: the store notes how our flow ended and tells Redis once it is back (ADR 0016).
+        this.runEvent(target, key, outcome, push, claimKey);
       }
       this.release(target);
     });

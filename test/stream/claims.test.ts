@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import net from 'node:net';
+import { ClaimJournal } from '../../src/stream/claim-journal';
 import { ClaimGate, type ClaimStore } from '../../src/stream/claims';
 import { RedisClaimStore } from '../../src/stream/redis-claims';
 import type { StreamClient } from '../../src/stream/client';
@@ -14,6 +16,52 @@ async function until(check: () => boolean, what: string, timeoutMs = 8_000): Pro
   while (!check()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A TCP relay to Redis that can be cut: one instance loses Redis while the others (and Redis itself) keep going. */
+class CuttableRelay {
+  private readonly sockets = new Set<net.Socket>();
+  private cut = false;
+  private constructor(private readonly server: net.Server) {}
+
+  static async start(target: number): Promise<CuttableRelay> {
+    const server = net.createServer();
+    const relay = new CuttableRelay(server);
+    server.on('connection', (inbound) => {
+      if (relay.cut) return void inbound.destroy();
+      const outbound = net.connect(target, '127.0.0.1');
+      for (const s of [inbound, outbound]) {
+        relay.sockets.add(s);
+        s.on('error', () => undefined);
+        s.on('close', () => {
+          relay.sockets.delete(s);
+          inbound.destroy();
+          outbound.destroy();
+        });
+      }
+      inbound.pipe(outbound).pipe(inbound);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    return relay;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${(this.server.address() as net.AddressInfo).port}`;
+  }
+
+  down(): void {
+    this.cut = true;
+    for (const s of this.sockets) s.destroy();
+  }
+
+  up(): void {
+    this.cut = false;
+  }
+
+  async close(): Promise<void> {
+    this.down();
+    await new Promise((r) => this.server.close(r));
   }
 }
 
@@ -39,6 +87,36 @@ describe('shared claims: ClaimGate (bounded wait, one health signal per change)'
       [true, undefined],
     ]);
     assert.equal(gate.isHealthy, true);
+  });
+});
+
+describe('shared claims: ClaimJournal (what is written back after an outage)', () => {
+  it('keeps the latest decisions up to its bound, with the time they have left, and drops expired ones', () => {
+    let now = 1_000;
+    const journal = new ClaimJournal(3, () => now);
+    journal.held('robot:1', 500);
+    journal.held('event:2', 100);
+    journal.done('event:2', 1_000); // completing moves it to the newest
+    journal.held('robot:3', 500);
+    journal.held('robot:4', 500); // over the bound: robot:1, the oldest, goes
+    assert.deepEqual(
+      journal.live().map((e) => [e.key, e.state, e.remainingMs]),
+      [
+        ['event:2', 'done', 1_000],
+        ['robot:3', 'held', 500],
+        ['robot:4', 'held', 500],
+      ],
+    );
+    journal.released('robot:3');
+    journal.released('robot:never-claimed');
+    now += 600;
+    assert.deepEqual(
+      journal.live().map((e) => [e.key, e.state, e.remainingMs]),
+      [['event:2', 'done', 400]],
+    );
+    assert.equal(journal.size, 1);
+    journal.forget('event:2', 'held');
+    assert.equal(journal.size, 1, 'forget only drops the state it was asked to');
   });
 });
 
@@ -94,6 +172,52 @@ describe('shared claims: RedisClaimStore against a real redis-server', function 
     assert.equal(await b.claim('event:dead', 150), 'ours');
   });
 
+  it('claims decided while Redis was unreachable are written back when it returns; a key written meanwhile stays', async () => {
+    const relay = await CuttableRelay.start(Number(new URL(redis.url).port));
+    try {
+      const a = new RedisClaimStore({ url: relay.url, keyPrefix: PREFIX, reconnectMaxMs: 100 });
+      stores.push(a);
+      await until(() => a.ready, 'Redis connection');
+      const b = await store();
+      relay.down();
+      await until(() => !a.ready, 'the connection to drop');
+      // What the router does with each: runs it on local dedupe, then completes or releases an event.
+      await assert.rejects(a.claim('robot:w-r1', 5_000));
+      await assert.rejects(a.claim('event:w-e1', 5_000));
+      await assert.rejects(a.complete('event:w-e1', 5_000));
+      await assert.rejects(a.claim('event:w-e2', 5_000));
+      await assert.rejects(a.release('event:w-e2'));
+      await assert.rejects(a.claim('robot:w-both', 5_000));
+      assert.equal(await b.claim('robot:w-both', 5_000), 'ours', 'the other instance took it during the outage');
+      relay.up();
+      await until(() => a.ready, 'reconnect');
+      // The first claim after a reconnect waits for the write-back, so a's own decisions are in Redis after it.
+      assert.equal(await a.claim('robot:w-probe', 5_000), 'ours');
+      assert.equal(await b.claim('robot:w-r1', 5_000), 'busy', 'a robot message a ran during the outage is not run again');
+      assert.equal(await b.claim('event:w-e1', 5_000), 'done', 'an event a completed during the outage is done');
+      assert.equal(await b.claim('event:w-e2', 5_000), 'ours', 'an event a answered LATER stays free for its re-push');
+      assert.equal(await a.claim('robot:w-both', 5_000), 'busy');
+      await b.release('robot:w-both');
+      assert.equal(await a.claim('robot:w-both', 5_000), 'ours', "b's key was kept (only b could release it), not overwritten by a's");
+    } finally {
+      await relay.close();
+    }
+  });
+
+  it('claims Redis forgot in a restart without persistence are written back', async () => {
+    const a = await store();
+    const b = await store();
+    assert.equal(await a.claim('robot:before', 60_000), 'ours');
+    assert.equal(await a.claim('event:before', 60_000), 'ours');
+    await a.complete('event:before', 60_000);
+    await redis.stop();
+    await redis.start();
+    await until(() => a.ready && b.ready, 'reconnect');
+    assert.equal(await a.claim('robot:probe2', 5_000), 'ours');
+    assert.equal(await b.claim('robot:before', 5_000), 'busy');
+    assert.equal(await b.claim('event:before', 5_000), 'done');
+  });
+
   it('fails fast while Redis is unreachable and reconnects by itself', async () => {
     const port = await freePort();
     const s = new RedisClaimStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: PREFIX, reconnectMaxMs: 100 });
@@ -104,7 +228,7 @@ describe('shared claims: RedisClaimStore against a real redis-server', function 
     const late = await TestRedis.start(['--port', String(port)]);
     try {
       await until(() => s.ready, 'reconnect');
-      assert.equal(await s.claim('robot:m1', 1000), 'ours');
+      assert.equal(await s.claim('robot:m2', 1000), 'ours');
     } finally {
       await late.stop();
     }
@@ -261,6 +385,49 @@ describe('shared claims: two Stream clients on one app share a Redis', function 
     );
     assert.ok(ran[1]![1] - ran[0]![1] >= 300, 'not before the lease ran out');
     await until(() => h.sim.acks.some((x) => x.pushId === push.pushId && (ackData(x.ack) as { status?: string }).status === 'SUCCESS'), 'SUCCESS');
+  });
+
+  it('a push run while Redis was down is not run again when re-pushed to the other instance after Redis is back', async () => {
+    h = new Harness();
+    await h.start({ pingIntervalMs: 60_000, distribution: 'round-robin' });
+    const [a, b] = pair();
+    const runs = new Map<string, number>();
+    const count = (key: string): void => void runs.set(key, (runs.get(key) ?? 0) + 1);
+    for (const c of [a, b]) {
+      c.onRobotMessage((p) => count(`robot:${p.data.msgId}`));
+      c.onEvent((p) => count(`event:${p.headers.eventId}`));
+      c.start();
+    }
+    await Promise.all([waitForState(a, 'connected'), waitForState(b, 'connected')]);
+    await redis.stop();
+    const robot = h.sim.robotMessage({ text: 'during the outage' });
+    const event = h.sim.event('user_add_org', { n: 'outage' });
+    await Promise.all([robot.acked, event.acked]);
+    await until(() => runs.size === 2, 'both to run once');
+    await redis.start();
+    await until(() => stores.every((s) => s.ready), 'reconnect');
+    // A first claim waits for the store's write-back; the router's claims do the same.
+    await Promise.all(stores.map((s, i) => s.claim(`robot:probe-${i}`, 1_000)));
+    const dropped = (): number => a.stats.duplicatesDropped + b.stats.duplicatesDropped;
+    // The re-push DingTalk would send after a lost ack, on the connection that did not get the first delivery.
+    for (const push of [robot, event]) {
+      const first = h.sim.deliveries.find((d) => d.pushId === push.pushId)!.connectionId;
+      const other = h.sim.openConnections.find((c) => c.id !== first)!.id;
+      assert.equal(h.sim.pushRaw(push.frame, { connectionId: other }), other);
+    }
+    await until(() => dropped() === 2 || [...runs.values()].some((n) => n > 1), 'the re-pushes to be handled');
+    assert.deepEqual(Object.fromEntries(runs), {
+      [`robot:${(robot.data as { msgId: string }).msgId}`]: 1,
+      [`event:${event.frame.headers.eventId}`]: 1,
+    });
+    await until(() => h.sim.acks.filter((x) => x.messageId === event.messageId).length === 2, 'the re-pushed event acked');
+    assert.deepEqual(
+      h.sim.acks.filter((x) => x.messageId === event.messageId).map((x) => ackData(x.ack)),
+      [
+        { status: 'SUCCESS', message: 'success' },
+        { status: 'SUCCESS', message: 'success' },
+      ],
+    );
   });
 
   it('Redis stopped mid-traffic: nothing is lost, one warning, and it recovers by itself when Redis is back', async () => {
