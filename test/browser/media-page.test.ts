@@ -1,12 +1,41 @@
 import assert from 'node:assert/strict';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { makePng } from '../../src/simulator';
 import { CHROMIUM_MISSING, chromiumAvailable, launchChromium } from '../../src/tools/chromium';
 import { loadAction, useNodeRedWithSimulator } from '../nodes/support';
 
 const sendNode: unknown = require('../../nodes/dingtalk-send');
 
-describe('the simulator page shows what a flow sent: pictures as pictures, files as links (issue 11)', function () {
+/** A voice note DingTalk accepts: the AMR-NB magic and 50 frames of 12.2 kbit/s (20 ms each), so 1 s long. */
+function amrNote(): Buffer {
+  const frames = Buffer.alloc(32 * 50, 0);
+  for (let i = 0; i < 50; i++) frames[i * 32] = 0x3c;
+  return Buffer.concat([Buffer.from('#!AMR\n', 'ascii'), frames]);
+}
+
+/** An mp4 with `ftyp` and `moov/mvhd` (version 0, timescale 1000): enough for the send node to read its duration. */
+function mp4Clip(ms: number): Buffer {
+  const box = (type: string, body: Buffer): Buffer => {
+    const head = Buffer.alloc(8);
+    head.writeUInt32BE(8 + body.length, 0);
+    head.write(type, 4, 'latin1');
+    return Buffer.concat([head, body]);
+  };
+  const mvhd = Buffer.alloc(100);
+  mvhd.writeUInt32BE(1000, 12);
+  mvhd.writeUInt32BE(ms, 16);
+  return Buffer.concat([box('ftyp', Buffer.from('isom\0\0\x02\0isommp41', 'latin1')), box('moov', box('mvhd', mvhd))]);
+}
+
+/** What the page gets from a media URL, fetched from the page itself (same origin, as the player would). */
+async function served(page: Page, url: string): Promise<{ status: number; type: string; bytes: number }> {
+  return page.evaluate(async (u) => {
+    const res = await fetch(u);
+    return { status: res.status, type: res.headers.get('content-type') ?? '', bytes: (await res.arrayBuffer()).byteLength };
+  }, url);
+}
+
+describe('the simulator page shows what a flow sent: pictures as pictures, files as links, voice notes and videos as players (issue 11)', function () {
   this.timeout(60_000);
   const env = useNodeRedWithSimulator();
   let browser: Browser | undefined;
@@ -45,6 +74,37 @@ describe('the simulator page shows what a flow sent: pictures as pictures, files
     const href = (await link.getAttribute('href')) ?? '';
     const served = await page.evaluate(async (url) => new Uint8Array(await (await fetch(url)).arrayBuffer()).length, href);
     assert.equal(served, pdf.length);
+    await page.close();
+  });
+
+  it('a voice note (amr) shows as an audio player and a video (mp4 with a cover) as a video player, both sources served with their type', async () => {
+    const page = await browser!.newPage();
+    await page.goto(env.sim.apiBase);
+    const me = await page.inputValue('#staff');
+    const flow = await loadAction(sendNode, env.sim, { type: 'dingtalk-send', target: 'users', userIds: me });
+
+    const amr = amrNote();
+    const voice = await flow.send({ payload: amr, filename: 'note.amr' });
+    assert.equal(voice.error, undefined, voice.error?.['error']?.message);
+    const audio = page.locator('#chat .msg.robot .bubble audio.sent-media');
+    await audio.waitFor();
+    assert.equal(await audio.evaluate((el) => (el as HTMLAudioElement).controls), true);
+    const audioSrc = await audio.evaluate((el) => (el as HTMLAudioElement).src);
+    assert.deepEqual(await served(page, audioSrc), { status: 200, type: 'audio/amr', bytes: amr.length });
+
+    const clip = mp4Clip(3000);
+    const cover = makePng(16, 9, [0x1e, 0x88, 0xe5]);
+    const video = await flow.send({ payload: clip, filename: 'clip.mp4', cover });
+    assert.equal(video.error, undefined, video.error?.['error']?.message);
+    const player = page.locator('#chat .msg.robot .bubble video.sent-media');
+    await player.waitFor();
+    assert.equal(await player.evaluate((el) => (el as HTMLVideoElement).controls), true);
+    const [videoSrc, poster] = await player.evaluate((el) => [(el as HTMLVideoElement).src, (el as HTMLVideoElement).poster]);
+    assert.deepEqual(await served(page, videoSrc), { status: 200, type: 'video/mp4', bytes: clip.length });
+    assert.deepEqual(await served(page, poster), { status: 200, type: 'image/png', bytes: cover.length });
+    // The duration the send node read from the file is what the bubble says.
+    await page.locator('#chat .msg.robot .bubble', { hasText: '[voice] 1 s' }).waitFor();
+    await page.locator('#chat .msg.robot .bubble', { hasText: '[video] 3 s' }).waitFor();
     await page.close();
   });
 });
