@@ -126,6 +126,21 @@ describe('the playground (npm start) in a real browser', function () {
     const connected = localeText('en-US', 'dingtalk-stream-app.status.connected') ?? 'connected';
     // The robot-in node's status text, as the editor draws it under the node.
     await page.locator('.red-ui-flow-node-status-label', { hasText: connected }).first().waitFor();
+    // Saved before a property existed (as every example file is): no example node may show the editor's "invalid" triangle
+    // (the dialog tests above add unconfigured nodes of their own).
+    const invalid = await page.evaluate(() => {
+      type Drawn = { id: string; type: string; valid?: boolean };
+      const nodes = (window as unknown as { RED: { nodes: { eachNode(cb: (n: Drawn) => void): void; eachConfig(cb: (n: Drawn) => void): void } } })
+        .RED.nodes;
+      const found: string[] = [];
+      const check = (n: Drawn): void => {
+        if (n.valid === false && n.id.startsWith('playground-')) found.push(`${n.type} ${n.id}`);
+      };
+      nodes.eachNode(check);
+      nodes.eachConfig(check);
+      return found;
+    });
+    assert.deepEqual(invalid, []);
   });
 
   it("tests the playground app's connection: success against the simulator, a clear failure with a wrong secret", async () => {
