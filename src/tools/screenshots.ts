@@ -21,9 +21,9 @@ interface EditorGlobal {
   };
 }
 
-async function shoot(page: Page, file: string): Promise<void> {
+async function shoot(page: Page, file: string, options: { fullPage?: boolean } = {}): Promise<void> {
   const path = join(OUT_DIR, file);
-  await page.screenshot({ path });
+  await page.screenshot({ path, ...options });
   process.stdout.write(`wrote ${path}\n`);
 }
 
@@ -51,6 +51,10 @@ async function editorShots(browser: Browser, editorUrl: string): Promise<void> {
   await page.locator('#node-config-dingtalk-stream-app-test').click();
   await page.locator('#node-config-dingtalk-stream-app-test-result', { hasText: 'OK' }).waitFor();
   await page.waitForTimeout(400);
+  // The click scrolls the form a little; from its top the picture shows every field from Name to Redis.
+  await page.locator('#node-config-input-name').evaluate((field) => {
+    for (let box = field.parentElement; box; box = box.parentElement) box.scrollTop = 0;
+  });
   await shoot(page, 'app-config.png');
   await page.close();
 }
@@ -76,8 +80,16 @@ async function simulatorShot(browser: Browser, simulatorUrl: string): Promise<vo
   await card.locator('button[data-action="agree"]').click();
   await card.locator('.status', { hasText: '已同意' }).waitFor();
   await page.locator('#chat .bubble.cardref', { hasText: '已同意' }).waitFor();
+  // The AI assistant example answers a leave-balance call: the panel shows its status, headers and body.
+  await page.click('#ai-call');
+  await page.locator('#ai-answer [data-ai-status="200"]').waitFor();
   await page.locator('#toast').evaluate((toast) => (toast.style.display = 'none'));
-  await shoot(page, 'simulator.png');
+  // The middle column (events, approvals, AI assistant, cards) is taller than any viewport: the whole page.
+  await page.evaluate(() => {
+    (document.activeElement as HTMLElement | null)?.blur();
+    window.scrollTo(0, 0);
+  });
+  await shoot(page, 'simulator.png', { fullPage: true });
   await page.close();
 }
 
