@@ -4,8 +4,9 @@
  * saw them), and claims Redis forgot because it restarted without persistence. Without them, a re-push that lands on
  * another instance after the outage finds no claim and runs the flow a second time.
  *
- * States: `held` (our flow runs, or a robot message / card click is claimed for the window), `done` (an event's flow
- * finished), `released` (an event answered LATER whose release could not reach the store: the hold must still go).
+ * States: `held` (our flow runs, or a robot message is claimed for the window), `done` (an event's flow finished, or a
+ * callback was answered: its answer is not kept here), `released` (an event answered LATER whose release could not
+ * reach the store: the hold must still go).
  */
 export type JournalState = 'held' | 'done' | 'released';
 

@@ -10,11 +10,29 @@ import type { Clock } from '../util/runtime';
  */
 export type ClaimResult = 'ours' | 'busy' | 'done';
 
+/**
+ * What a callback's claim says about its answer, for an instance that got the re-push of a click another one handled:
+ * `answered` with the ack's `data` as that instance sent it; `done` without one (the answer was not shared: too big, or
+ * written back after an outage); `busy` while the other instance is still working it out; `absent` once the key is gone.
+ */
+export type AnswerLookup = { state: 'answered'; data: string } | { state: 'done' } | { state: 'busy' } | { state: 'absent' };
+
+/**
+ * The largest callback answer (the ack's `data`, UTF-8 bytes) shared through the store. A card answer is a few hundred
+ * bytes; a bigger one stays "no change" on the other instance rather than putting large values in every claim.
+ */
+export const SHARED_ANSWER_MAX_BYTES = 64 * 1024;
+
 export interface ClaimStore {
   /** Atomically takes `key` for `ttlMs` if nobody holds it; otherwise says whether it is in flight or done. */
   claim(key: string, ttlMs: number): Promise<ClaimResult>;
-  /** The push was handled: the key stays `done` for `ttlMs` (unless another instance holds it now). */
-  complete(key: string, ttlMs: number): Promise<void>;
+  /**
+   * The push was handled: the key stays `done` for `ttlMs` (unless another instance holds it now), with `answer` (a
+   * callback ack's `data`) for the instances that get its re-push.
+   */
+  complete(key: string, ttlMs: number, answer?: string): Promise<void>;
+  /** The answer a callback's claim holds now (one read; never claims). */
+  answer(key: string): Promise<AnswerLookup>;
   /** The push failed (LATER): drop our hold so the re-push runs again, wherever it lands. */
   release(key: string): Promise<void>;
 }
@@ -49,8 +67,13 @@ export class ClaimGate {
   }
 
   /** Fire and forget: a lost `complete` leaves a lease that expires; a lost `release` delays the re-push's run by it. */
-  complete(key: string, ttlMs: number): void {
-    void this.bounded(() => this.options.store.complete(key, ttlMs));
+  complete(key: string, ttlMs: number, answer?: string): void {
+    void this.bounded(() => this.options.store.complete(key, ttlMs, answer));
+  }
+
+  /** undefined: the store did not answer in time or failed. */
+  answer(key: string): Promise<AnswerLookup | undefined> {
+    return this.bounded(() => this.options.store.answer(key));
   }
 
   release(key: string): void {

@@ -1,16 +1,22 @@
 import { createClient, type RedisClientType } from '@redis/client';
 import { randomUUID } from 'node:crypto';
 import { ClaimJournal, type JournalEntry } from './claim-journal';
-import type { ClaimResult, ClaimStore } from './claims';
+import type { AnswerLookup, ClaimResult, ClaimStore } from './claims';
 import { silentLogger, type Logger } from '../util/runtime';
 
-/** What our keys hold once a push was handled; a held key holds the instance's token instead. */
+/** What our keys hold once a push was handled; a held key holds the instance's token (a UUID) instead. */
 const DONE = 'done';
+/** A handled callback whose answer is shared: `done:` then the ack's `data` (ADR 0016). */
+const DONE_WITH_ANSWER = 'done:';
 
 // Both only touch the key when it is ours, so an instance whose lease ran out cannot undo another's claim.
 const COMPLETE = `local v = redis.call('GET', KEYS[1])
-if v == ARGV[1] or not v then redis.call('SET', KEYS[1], '${DONE}', 'PX', ARGV[2]) end
+if v == ARGV[1] or not v then redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[2]) end
 return 1`;
+
+function isDone(value: string): boolean {
+  return value === DONE || value.startsWith(DONE_WITH_ANSWER);
+}
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
 return 1`;
 
@@ -119,14 +125,22 @@ export class RedisClaimStore implements ClaimStore {
     // Expired in between: try once more rather than loop.
     if (holder === null) return again ? this.claimOnce(key, ttlMs, false) : 'busy';
     // Our own token means a second delivery here while the first still runs: busy too, so it is not run twice.
-    return holder === DONE ? 'done' : 'busy';
+    return isDone(holder) ? 'done' : 'busy';
   }
 
-  // Both note the decision first, so it is written back after an outage even when this call fails.
-  async complete(key: string, ttlMs: number): Promise<void> {
+  async answer(key: string): Promise<AnswerLookup> {
+    const value = await this.client.get(this.prefix + key);
+    if (value === null) return { state: 'absent' };
+    if (value.startsWith(DONE_WITH_ANSWER)) return { state: 'answered', data: value.slice(DONE_WITH_ANSWER.length) };
+    return value === DONE ? { state: 'done' } : { state: 'busy' };
+  }
+
+  // Both note the decision first, so it is written back after an outage even when this call fails. The journal keeps
+  // no answer (10,000 of them could be large): a callback written back after an outage is `done` without one.
+  async complete(key: string, ttlMs: number, answer?: string): Promise<void> {
     this.journal.done(key, ttlMs);
     if (this.writingBack !== undefined) await this.writingBack;
-    await this.completeInStore(key, ttlMs);
+    await this.completeInStore(key, ttlMs, answer);
   }
 
   async release(key: string): Promise<void> {
@@ -135,8 +149,9 @@ export class RedisClaimStore implements ClaimStore {
     await this.releaseInStore(key);
   }
 
-  private async completeInStore(key: string, ttlMs: number): Promise<void> {
-    await this.client.eval(COMPLETE, { keys: [this.prefix + key], arguments: [this.token, String(Math.max(1, Math.round(ttlMs)))] });
+  private async completeInStore(key: string, ttlMs: number, answer?: string): Promise<void> {
+    const value = answer === undefined ? DONE : DONE_WITH_ANSWER + answer;
+    await this.client.eval(COMPLETE, { keys: [this.prefix + key], arguments: [this.token, String(Math.max(1, Math.round(ttlMs))), value] });
   }
 
   private async releaseInStore(key: string): Promise<void> {

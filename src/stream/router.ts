@@ -15,7 +15,7 @@ import {
   isValid,
 } from './frames';
 import { EMPTY_CALLBACK_ACK_DATA, callbackAckData, encodeAck, encodeRobotAck, eventAckData } from './acks';
-import type { ClaimGate } from './claims';
+import { type ClaimGate, SHARED_ANSWER_MAX_BYTES } from './claims';
 import { DedupeWindow } from './dedupe';
 import type {
   CallbackOptions,
@@ -78,6 +78,12 @@ interface Entry<F> {
 const INVALID = Symbol('invalid');
 
 /**
+ * How often an instance that got the re-push of a click another instance is still answering looks for that answer: a
+ * GET each time, only for such duplicates, within the 1.5 s callback deadline.
+ */
+const SHARED_ANSWER_POLL_MS = 50;
+
+/**
  * Frame in, handlers called, ack out. Validates each frame once (envelope with zod, `data` parsed once), dedupes, and
  * decides each ack as ADR 0003 says. Everything that can go wrong with one frame becomes a warning and, when the
  * frame has a messageId, an error ack: one bad frame must never stop the next from flowing.
@@ -96,6 +102,8 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
    * awaiting the original): a replaced socket must stay open until these are out. No entry means none.
    */
   private readonly held = new Map<T, number>();
+  /** Set on close: a look for a shared answer still on its way to the store must not schedule another. */
+  private disposed = false;
 
   constructor(
     private readonly options: RouterOptions,
@@ -149,6 +157,7 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
 
   /** Cancels callback deadlines still running (on close), so nothing keeps the process alive. */
   dispose(): void {
+    this.disposed = true;
     for (const timer of this.deadlines) this.options.clock.clearTimeout(timer);
     this.deadlines.clear();
   }
@@ -433,6 +442,8 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
     this.hold(target);
     let remaining = handlers.length;
     let timer: NodeJS.Timeout | undefined;
+    /** The shared claim, once it is ours: the answer goes into it (ADR 0016). Never set without a store. */
+    let sharedKey: string | undefined;
     const finish = (data: string, code = 200): void => {
       if (outcome.data !== undefined) return;
       if (timer !== undefined) {
@@ -441,6 +452,7 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
       }
       this.settle(target, messageId, outcome, data, code);
       this.release(target);
+      if (sharedKey !== undefined) this.shareAnswer(sharedKey, outcome);
     };
     const take = (value: unknown): void => {
       if (outcome.data !== undefined) {
@@ -495,15 +507,54 @@ export class FrameRouter<T extends AckTarget = AckTarget> {
     // The deadline counts from the frame, claim wait included: DingTalk's 2 s do not wait for Redis.
     arm();
     // Held for the whole window: the answer went back in the ack, and a re-push means only that the ack was lost.
-    void claims.claim(`callback:${key}`, this.options.dedupeTtlMs).then((result) => {
-      if (outcome.data !== undefined) return;
+    const claimKey = `callback:${key}`;
+    void claims.claim(claimKey, this.options.dedupeTtlMs).then((result) => {
       if (result === 'busy' || result === 'done') {
+        if (outcome.data !== undefined) return;
         this.host.stats.duplicatesDropped += 1;
-        finish(emptyData);
-      } else {
-        run();
+        return this.awaitSharedAnswer(claims, claimKey, outcome, finish, emptyData);
       }
+      // 'unavailable' too: ours on local dedupe, and the store learns it once it is back.
+      sharedKey = claimKey;
+      // The deadline passed while the claim was asked: the "no change" already sent is the answer to share.
+      if (outcome.data !== undefined) return this.shareAnswer(claimKey, outcome);
+      run();
     });
+  }
+
+  /** Puts the ack's data into our callback claim, if small enough to share; a larger one stays "no change" elsewhere. */
+  private shareAnswer(claimKey: string, outcome: Outcome<T>): void {
+    const data = outcome.code === 200 ? outcome.data : undefined;
+    if (data !== undefined && Buffer.byteLength(data) > SHARED_ANSWER_MAX_BYTES) {
+      this.host.warn(
+        'answer-not-shared',
+        `A callback answer of ${Buffer.byteLength(data)} bytes is over the ${SHARED_ANSWER_MAX_BYTES / 1024} KiB shared with the other ` +
+          'instances: if DingTalk re-pushes this callback to another instance, that one answers "no change". Keep card answers small.',
+      );
+      return this.options.claims?.complete(claimKey, this.options.dedupeTtlMs);
+    }
+    this.options.claims?.complete(claimKey, this.options.dedupeTtlMs, data);
+  }
+
+  /**
+   * A callback another instance claimed: ack with the answer it shared, looking again every SHARED_ANSWER_POLL_MS while
+   * it is still working it out. The callback deadline, armed from the frame, ends the wait with "no change".
+   */
+  private awaitSharedAnswer(claims: ClaimGate, claimKey: string, outcome: Outcome<T>, finish: (data: string) => void, emptyData: string): void {
+    const look = (): void => {
+      void claims.answer(claimKey).then((found) => {
+        if (outcome.data !== undefined || this.disposed) return;
+        if (found?.state === 'answered') return finish(found.data);
+        if (found?.state === 'done' || found?.state === 'absent') return finish(emptyData);
+        // Busy, or no answer from the store this time: look again until the deadline.
+        const again = this.options.clock.setTimeout(() => {
+          this.deadlines.delete(again);
+          if (outcome.data === undefined) look();
+        }, SHARED_ANSWER_POLL_MS);
+        this.deadlines.add(again);
+      });
+    };
+    look();
   }
 
   /** A duplicate: acked like the original (waiting for it if still in flight), never delivered again. */

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { ClaimJournal } from '../../src/stream/claim-journal';
-import { ClaimGate, type ClaimStore } from '../../src/stream/claims';
+import { type AnswerLookup, ClaimGate, type ClaimStore } from '../../src/stream/claims';
 import { RedisClaimStore } from '../../src/stream/redis-claims';
 import type { StreamClient } from '../../src/stream/client';
-import type { ClaimHealth } from '../../src/stream/types';
+import type { CardCallbackHandler, ClaimHealth } from '../../src/stream/types';
 import { systemClock } from '../../src/util/runtime';
 import { freePort, hasRedisServer, TestRedis } from '../support/redis-server';
-import { ackData, Harness, waitForState } from './helpers';
+import { ackData, deferred, Harness, waitForState } from './helpers';
 
 const PREFIX = 'dingtalk:test-app:';
 
@@ -73,6 +73,7 @@ describe('shared claims: ClaimGate (bounded wait, one health signal per change)'
         answer === 'hang' ? new Promise(() => {}) : answer === 'fail' ? Promise.reject(new Error('ECONNREFUSED')) : Promise.resolve('ours'),
       complete: () => Promise.resolve(),
       release: () => Promise.resolve(),
+      answer: () => Promise.resolve({ state: 'absent' }),
     };
     const health: Array<[boolean, string | undefined]> = [];
     const gate = new ClaimGate({ store, clock: systemClock, waitMs: 30, onHealth: (ok, problem) => health.push([ok, problem]) });
@@ -161,6 +162,23 @@ describe('shared claims: RedisClaimStore against a real redis-server', function 
 
     const other = await store('dingtalk:other-app:');
     assert.equal(await other.claim('event:e1', 5_000), 'ours', 'another app does not share keys');
+  });
+
+  it('a callback completed with its answer shares it; without one, or too late to matter, it is only done', async () => {
+    const a = await store();
+    const b = await store();
+    const data = '{"response":{"cardData":{"cardParamMap":{"status":"approved"}}}}';
+    assert.equal(await a.claim('callback:c1', 5_000), 'ours');
+    assert.deepEqual(await b.answer('callback:c1'), { state: 'busy' });
+    await a.complete('callback:c1', 5_000, data);
+    assert.equal(await b.claim('callback:c1', 5_000), 'done');
+    assert.deepEqual(await b.answer('callback:c1'), { state: 'answered', data });
+    await b.complete('callback:c1', 5_000, '{"response":{}}');
+    assert.deepEqual(await b.answer('callback:c1'), { state: 'answered', data }, 'another instance cannot overwrite it');
+    assert.equal(await a.claim('callback:c2', 5_000), 'ours');
+    await a.complete('callback:c2', 5_000);
+    assert.deepEqual(await b.answer('callback:c2'), { state: 'done' });
+    assert.deepEqual(await b.answer('callback:never'), { state: 'absent' });
   });
 
   it('a hold expires after its TTL, so a dead instance does not block the re-push', async () => {
@@ -298,37 +316,111 @@ describe('shared claims: two Stream clients on one app share a Redis', function 
     }
   });
 
-  it('a card click re-pushed to the other instance is answered once; the re-push gets "no change"', async () => {
+  /** Two instances answering clicks the same way; `answer` gives what each flow returns. */
+  async function clickPair(answer: (who: string) => ReturnType<CardCallbackHandler>, timing: Record<string, number> = {}): Promise<string[]> {
     h = new Harness();
+    // Round-robin: the re-push goes to the connection that did not get the first delivery.
     await h.start({ ackTimeoutMs: 100, maxRepush: 1, pingIntervalMs: 60_000, distribution: 'round-robin' });
-    const [a, b] = pair();
-    const answered: string[] = [];
-    a.onCardCallback(() => {
-      answered.push('a');
-      return { cardData: { cardParamMap: { status: 'approved' } } };
-    });
-    b.onCardCallback(() => {
-      answered.push('b');
-      return { cardData: { cardParamMap: { status: 'approved' } } };
-    });
-    a.start();
-    await waitForState(a, 'connected');
-    b.start();
-    await waitForState(b, 'connected');
+    const [a, b] = pair(timing);
+    const ran: string[] = [];
+    for (const [who, c] of [['a', a] as const, ['b', b] as const]) {
+      c.onCardCallback(() => {
+        ran.push(who);
+        return answer(who);
+      });
+      c.start();
+      await waitForState(c, 'connected');
+    }
+    return ran;
+  }
+
+  /** Drops the first ack of `push` (as if lost on the way), so DingTalk re-pushes it to the other instance. */
+  async function loseFirstAck(push: { pushId: string }): Promise<void> {
+    await until(() => h.sim.acks.some((x) => x.pushId === push.pushId), 'the first (lost) ack');
+    h.sim.clearFaults();
+  }
+
+  it('a card click re-pushed to the other instance after a lost ack is acked there with the first answer; the flow ran once', async () => {
+    const ran = await clickPair((who) => ({ cardData: { cardParamMap: { status: `approved by ${who}` } } }));
     h.sim.setFaults({ ignoreAcks: true });
     const push = h.sim.cardCallback({ outTrackId: 'track-multi', userId: 'user-1', actionIds: ['btn_ok'], params: {} });
-    await until(() => h.sim.acks.filter((x) => x.pushId === push.pushId).length === 2, 'both deliveries acked');
-    assert.deepEqual(answered, ['a']);
+    await loseFirstAck(push);
+    const ack = await push.acked;
+    assert.deepEqual(ran, ['a']);
+    const acks = h.sim.acks.filter((x) => x.pushId === push.pushId);
+    assert.equal(new Set(acks.map((x) => x.connectionId)).size, 2, 'each instance acked its delivery');
+    const first = { response: { cardData: { cardParamMap: { status: 'approved by a' } } } };
+    assert.deepEqual(
+      acks.map((x) => ackData(x.ack)),
+      [first, first],
+    );
+    assert.deepEqual(ackData(ack.ack), first, "DingTalk took the re-push's ack: the card update was not lost");
+    assert.equal(ack.timedOut, undefined);
+  });
+
+  it('a re-push that lands while the first instance is still answering waits for that answer, within the deadline', async () => {
+    const first = deferred();
+    const ran = await clickPair(async (who) => {
+      await first.promise;
+      return { cardData: { cardParamMap: { status: `approved by ${who}` } } };
+    });
+    h.sim.setFaults({ ignoreAcks: true });
+    const push = h.sim.cardCallback({ outTrackId: 'track-busy', userId: 'user-1', actionIds: ['btn_ok'], params: {} });
+    // The re-push (after ackTimeoutMs) reaches b while a's flow has not answered yet.
+    await until(() => h.sim.deliveries.filter((d) => d.pushId === push.pushId).length === 2, 'the re-push');
+    h.sim.clearFaults();
+    await new Promise((r) => setTimeout(r, 150));
+    assert.equal(h.sim.acks.filter((x) => x.pushId === push.pushId).length, 0, 'b waits: it has no answer to give yet');
+    first.resolve();
+    const ack = await push.acked;
+    assert.deepEqual(ran, ['a']);
+    const answer = { response: { cardData: { cardParamMap: { status: 'approved by a' } } } };
+    assert.deepEqual(ackData(ack.ack), answer);
     assert.deepEqual(
       h.sim.acks.filter((x) => x.pushId === push.pushId).map((x) => ackData(x.ack)),
-      [{ response: { cardData: { cardParamMap: { status: 'approved' } } } }, { response: {} }],
+      [answer, answer],
+    );
+    assert.equal(ack.timedOut, undefined);
+  });
+
+  it('a click whose first instance never answers is acked "no change" on both, within the deadline', async () => {
+    const ran = await clickPair(() => new Promise(() => {}), { callbackDeadlineMs: 400 });
+    h.sim.setFaults({ ignoreAcks: true });
+    const push = h.sim.cardCallback({ outTrackId: 'track-stuck', userId: 'user-1', actionIds: ['btn_ok'], params: {} });
+    await until(() => h.sim.deliveries.filter((d) => d.pushId === push.pushId).length === 2, 'the re-push');
+    h.sim.clearFaults();
+    const ack = await push.acked;
+    assert.deepEqual(ran, ['a']);
+    assert.deepEqual(ackData(ack.ack), { response: {} });
+    assert.equal(ack.timedOut, undefined, 'answered before DingTalk gives up on the click');
+  });
+
+  it('an answer over 64 KiB is not shared: the re-push on the other instance is acked "no change", with a warning', async () => {
+    const big = 'x'.repeat(70 * 1024);
+    const ran = await clickPair(() => ({ cardData: { cardParamMap: { big } } }));
+    h.sim.setFaults({ ignoreAcks: true });
+    const push = h.sim.cardCallback({ outTrackId: 'track-big', userId: 'user-1', actionIds: ['btn_ok'], params: {} });
+    await loseFirstAck(push);
+    const ack = await push.acked;
+    assert.deepEqual(ran, ['a']);
+    const acks = h.sim.acks.filter((x) => x.pushId === push.pushId).map((x) => ackData(x.ack));
+    assert.deepEqual(acks, [{ response: { cardData: { cardParamMap: { big } } } }, { response: {} }]);
+    assert.deepEqual(ackData(ack.ack), { response: {} });
+    assert.ok(
+      h.log.lines.some((l) => /over the 64 KiB shared with the other instances/.test(l)),
+      'the user is told why the other instance cannot give the same answer',
     );
   });
 
   it('a card click waiting on a silent store is still answered within the callback deadline', async () => {
     h = new Harness();
     await h.start({ pingIntervalMs: 60_000 });
-    const silent: ClaimStore = { claim: () => new Promise(() => {}), complete: async () => {}, release: async () => {} };
+    const silent: ClaimStore = {
+      claim: () => new Promise(() => {}),
+      complete: async () => {},
+      release: async () => {},
+      answer: () => new Promise(() => {}),
+    };
     const client = h.client({ claims: silent, timing: { claimWaitMs: 1_500, callbackDeadlineMs: 300 } });
     client.onCardCallback(() => ({ cardData: { cardParamMap: { status: 'x' } } }));
     client.start();
@@ -338,6 +430,31 @@ describe('shared claims: two Stream clients on one app share a Redis', function 
     const ack = await push.acked;
     assert.ok(Date.now() - started < 2_000, 'before DingTalk gives up on the click');
     assert.deepEqual(ackData(ack.ack), { response: {} });
+  });
+
+  it('a click another instance still holds: the look for its answer stops when the client closes', async () => {
+    h = new Harness();
+    await h.start({ pingIntervalMs: 60_000 });
+    // Each look waits until the test answers it, so one is on its way to the store when the client closes.
+    const looks: Array<(found: AnswerLookup) => void> = [];
+    const held: ClaimStore = {
+      claim: async () => 'busy',
+      complete: async () => {},
+      release: async () => {},
+      answer: () => new Promise((resolve) => looks.push(resolve)),
+    };
+    const client = h.client({ claims: held, timing: { callbackDeadlineMs: 1_500 } });
+    client.onCardCallback(() => ({ cardData: { cardParamMap: { status: 'x' } } }));
+    client.start();
+    await waitForState(client, 'connected');
+    h.sim.cardCallback({ outTrackId: 'track-held', userId: 'user-1', actionIds: ['btn_ok'], params: {} });
+    await until(() => looks.length === 1, 'the first look');
+    looks[0]!({ state: 'busy' });
+    await until(() => looks.length === 2, 'a second look, the first finding the click still busy');
+    await client.close();
+    looks[1]!({ state: 'busy' });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(looks.length, 2, 'no look after close');
   });
 
   it('an event answered LATER releases its claim: the re-push runs on the other instance', async () => {
