@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { buildAiAnswer, errorAnswer, isAiResponder } from '../../src/msg/ai-answer';
 import { matchPath, parsePathPattern, type PathPattern } from '../../src/msg/ai-path';
 import { parseAiRequest } from '../../src/msg/ai-request';
+import { readDingTalkFixture } from '../support/dingtalk-fixtures';
 
 function pattern(source: string): PathPattern {
   const parsed = parsePathPattern(source);
@@ -51,12 +52,8 @@ describe('AI action path patterns (like http in)', () => {
 });
 
 describe('AI action requests as DingTalk sends them', () => {
-  it('reads the documented example: GET with an encoded query and a "{}" body', () => {
-    const parsed = parseAiRequest({
-      requestLine: { method: 'GET', uri: '/v1/actions/example/weather/get?date=2021-10-1&location=%E6%9D%AD%E5%B7%9E' },
-      headers: { 'content-type': 'application/json' },
-      body: '{}',
-    });
+  it('reads the documented example (test/fixtures): GET with an encoded query and a "{}" body', () => {
+    const parsed = parseAiRequest(readDingTalkFixture('ai-action-request.developerpedia.json'));
     assert.ok(parsed.ok);
     assert.deepEqual(parsed.request, {
       method: 'GET',
