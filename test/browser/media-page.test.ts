@@ -1,31 +1,11 @@
 import assert from 'node:assert/strict';
+import { amrNote, mp4Clip } from '../support/media-samples';
 import type { Browser, Page } from 'playwright-core';
 import { makePng } from '../../src/simulator';
 import { CHROMIUM_MISSING, chromiumAvailable, launchChromium } from '../../src/tools/chromium';
 import { loadAction, useNodeRedWithSimulator } from '../nodes/support';
 
 const sendNode: unknown = require('../../nodes/dingtalk-send');
-
-/** A voice note DingTalk accepts: the AMR-NB magic and 50 frames of 12.2 kbit/s (20 ms each), so 1 s long. */
-function amrNote(): Buffer {
-  const frames = Buffer.alloc(32 * 50, 0);
-  for (let i = 0; i < 50; i++) frames[i * 32] = 0x3c;
-  return Buffer.concat([Buffer.from('#!AMR\n', 'ascii'), frames]);
-}
-
-/** An mp4 with `ftyp` and `moov/mvhd` (version 0, timescale 1000): enough for the send node to read its duration. */
-function mp4Clip(ms: number): Buffer {
-  const box = (type: string, body: Buffer): Buffer => {
-    const head = Buffer.alloc(8);
-    head.writeUInt32BE(8 + body.length, 0);
-    head.write(type, 4, 'latin1');
-    return Buffer.concat([head, body]);
-  };
-  const mvhd = Buffer.alloc(100);
-  mvhd.writeUInt32BE(1000, 12);
-  mvhd.writeUInt32BE(ms, 16);
-  return Buffer.concat([box('ftyp', Buffer.from('isom\0\0\x02\0isommp41', 'latin1')), box('moov', box('mvhd', mvhd))]);
-}
 
 /** What the page gets from a media URL, fetched from the page itself (same origin, as the player would). */
 async function served(page: Page, url: string): Promise<{ status: number; type: string; bytes: number }> {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { amrNote } from '../support/media-samples';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,9 +126,7 @@ describe('media: dingtalk-send and dingtalk-reply with a file (issue 11)', funct
   });
 
   it('a voice note (amr) gets its duration from the file; a video needs a cover', async () => {
-    const frames = Buffer.alloc(32 * 50, 0);
-    for (let i = 0; i < 50; i++) frames[i * 32] = 0x3c;
-    const amr = Buffer.concat([Buffer.from('#!AMR\n', 'ascii'), frames]);
+    const amr = amrNote();
     const flow = await loadAction(sendNode, env.sim, { type: 'dingtalk-send', target: 'group', openConversationId: 'cidTeam==' });
     const { error } = await flow.send({ payload: amr, filename: 'note.amr' });
     assert.equal(error, undefined, error?.['error']?.message);
